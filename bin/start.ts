@@ -1,0 +1,29 @@
+import { startLocalStack } from '../lib/local/local-stack';
+
+/** `npm start [-- --persist]`: the whole product on this machine, no AWS account, no internet. */
+async function main() {
+  const persist = process.argv.includes('--persist');
+  // Human-readable logs locally; Lambda keeps JSON.
+  process.env.POWERTOOLS_DEV ??= 'true';
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'INFO';
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  const stack = await startLocalStack({ env: process.env, persist, print: (line) => console.log(line) });
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping the webhook server, the LINE emulator and DynamoDB Local...`);
+    void stack.stop().then(() => {
+      console.log('stopped; nothing left running.');
+      process.exit(0);
+    });
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error(`npm start failed: ${(error as Error).message}`);
+  process.exit(1);
+});

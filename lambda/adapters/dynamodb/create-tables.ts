@@ -1,0 +1,67 @@
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DynamoDBClient,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
+import type { KeyAttribute, TableDefinition } from './tables';
+
+/** CreateTable input for DynamoDB Local; on AWS the CDK stack creates the tables. */
+export function toCreateTableInput(tableName: string, def: TableDefinition): CreateTableCommandInput {
+  const keys = [
+    def.partitionKey,
+    def.sortKey,
+    ...def.globalSecondaryIndexes.flatMap((i) => [i.partitionKey, i.sortKey]),
+  ];
+  const attributes = new Map<string, KeyAttribute>();
+  for (const key of keys) if (key) attributes.set(key.name, key);
+  const keySchema = (pk: KeyAttribute, sk?: KeyAttribute) => [
+    { AttributeName: pk.name, KeyType: 'HASH' as const },
+    ...(sk ? [{ AttributeName: sk.name, KeyType: 'RANGE' as const }] : []),
+  ];
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [...attributes.values()].map((a) => ({
+      AttributeName: a.name,
+      AttributeType: a.type,
+    })),
+    KeySchema: keySchema(def.partitionKey, def.sortKey),
+    ...(def.globalSecondaryIndexes.length > 0 && {
+      GlobalSecondaryIndexes: def.globalSecondaryIndexes.map((i) => ({
+        IndexName: i.indexName,
+        KeySchema: keySchema(i.partitionKey, i.sortKey),
+        Projection: { ProjectionType: 'ALL' },
+      })),
+    }),
+  };
+}
+
+/** Creates the table if it does not exist yet (idempotent, so `npm start` can reuse a persisted DB). */
+export async function ensureTable(
+  client: DynamoDBClient,
+  tableName: string,
+  def: TableDefinition,
+): Promise<void> {
+  try {
+    await client.send(new CreateTableCommand(toCreateTableInput(tableName, def)));
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+  await waitUntilTableExists({ client, maxWaitTime: 30 }, { TableName: tableName });
+  if (def.timeToLiveAttribute) {
+    await client
+      .send(
+        new UpdateTimeToLiveCommand({
+          TableName: tableName,
+          TimeToLiveSpecification: { AttributeName: def.timeToLiveAttribute, Enabled: true },
+        }),
+      )
+      .catch((error: Error) => {
+        // Enabling TTL twice is an error on DynamoDB; the setting is what we wanted either way.
+        if (!/already enabled/i.test(error.message)) throw error;
+      });
+  }
+}

@@ -1,0 +1,245 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  type EmulatedChat,
+  type EmulatorOptions,
+  EmulatorState,
+  type Fault,
+  type SentMessage,
+} from './state';
+import { validateMessages } from './validate-messages';
+
+export interface LineEmulator {
+  url: string;
+  state: EmulatorState;
+  close(): Promise<void>;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly details?: { message: string; property: string }[],
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+type Route = (req: {
+  params: [string, string];
+  body: Record<string, unknown>;
+  headers: IncomingMessage['headers'];
+  query: URLSearchParams;
+}) => unknown | Promise<unknown>;
+
+/**
+ * A stand-in for the LINE platform (api.line.me) on loopback: the Messaging API endpoints this
+ * product calls, as strict as LINE about auth, request shape and reply tokens, answering in LINE's
+ * error format, with a record of every message sent and a control API under /emulator/.
+ */
+export async function startLineEmulator(
+  options: EmulatorOptions & { port?: number; onSent?: (message: SentMessage) => void },
+): Promise<LineEmulator> {
+  const state = new EmulatorState(options);
+  const buckets = new Map<string, { second: number; used: number }>();
+
+  const memberChat = (groupId: string, chatType: EmulatedChat['chatType']) => {
+    const chat = state.chat(groupId);
+    if (!chat.isMember || chat.chatType !== chatType) throw new HttpError(404, 'Not found');
+    return chat;
+  };
+  const deliver = (via: SentMessage['via'], to: string, body: Record<string, unknown>, retryKey?: string) => {
+    const details = validateMessages(body.messages, (id) => state.coupons.get(id)?.status === 'RUNNING');
+    if (details.length > 0)
+      throw new HttpError(400, `The request body has ${details.length} error(s)`, details);
+    const messages = body.messages as Record<string, unknown>[];
+    const sent = state.record({ via, to, messages, ...(retryKey && { retryKey }) });
+    options.onSent?.(sent);
+    return {
+      sentMessages: messages.map(() => ({ id: String(1e15 + sent.sequence), quoteToken: randomUUID() })),
+    };
+  };
+
+  const api: Record<string, Route> = {
+    'GET /v2/bot/group/([^/]+)/summary': ({ params: [id] }) => {
+      const chat = memberChat(id, 'group');
+      return {
+        groupId: id,
+        groupName: chat.groupName,
+        ...(chat.pictureUrl && { pictureUrl: chat.pictureUrl }),
+      };
+    },
+    'GET /v2/bot/group/([^/]+)/members/count': ({ params: [id] }) => ({
+      count: memberChat(id, 'group').memberCount,
+    }),
+    'GET /v2/bot/room/([^/]+)/members/count': ({ params: [id] }) => ({
+      count: memberChat(id, 'room').memberCount,
+    }),
+    'POST /v2/bot/(group|room)/([^/]+)/leave': ({ params: [chatType, id] }) => {
+      memberChat(id, chatType as EmulatedChat['chatType']).isMember = false;
+      return {};
+    },
+    'GET /v2/bot/profile/([^/]+)': ({ params: [userId] }) => ({
+      userId,
+      displayName: `User ${userId.slice(-4)}`,
+    }),
+    'POST /v2/bot/message/reply': ({ body }) => {
+      if (typeof body.replyToken !== 'string') throw invalid('replyToken', 'Must not be null');
+      const token = state.replyTokens.get(body.replyToken);
+      // LINE answers the same for unknown, used and expired tokens.
+      if (!token || token.expiresAt < Date.now()) throw new HttpError(400, 'Invalid reply token');
+      state.replyTokens.delete(body.replyToken);
+      return deliver('reply', token.to, body);
+    },
+    'POST /v2/bot/message/push': ({ body, headers }) => {
+      if (typeof body.to !== 'string' || body.to === '') throw invalid('to', 'Must not be null');
+      const retryKey = headers['x-line-retry-key'] as string | undefined;
+      if (
+        retryKey !== undefined &&
+        !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(retryKey)
+      ) {
+        throw invalid('X-Line-Retry-Key', 'Must be a UUID');
+      }
+      const accepted = retryKey && state.retryKeys.get(retryKey);
+      if (accepted) {
+        throw new HttpError(409, 'The retry key is already accepted', undefined, {
+          'x-line-accepted-request-id': accepted,
+        });
+      }
+      const chat = state.chats.get(body.to) ?? (/^[CR]/.test(body.to) ? state.chat(body.to) : undefined);
+      if (chat && !chat.isMember) throw new HttpError(403, 'The bot is not a member of the chat');
+      // LINE counts a push to a chat once per member who receives it.
+      const cost = chat ? chat.memberCount : 1;
+      if (options.monthlyQuota !== undefined && state.quotaConsumed + cost > options.monthlyQuota) {
+        throw new HttpError(429, 'You have reached your monthly limit.');
+      }
+      const result = deliver('push', body.to, body, retryKey);
+      state.quotaConsumed += cost;
+      if (retryKey) state.retryKeys.set(retryKey, randomUUID());
+      return result;
+    },
+    'GET /v2/bot/message/quota': () =>
+      options.monthlyQuota === undefined
+        ? { type: 'none' }
+        : { type: 'limited', value: options.monthlyQuota },
+    'GET /v2/bot/message/quota/consumption': () => ({ totalUsage: state.quotaConsumed }),
+  };
+
+  const control: Record<string, Route> = {
+    'GET /emulator/messages': ({ query }) =>
+      state.sent.filter((m) => !query.get('to') || m.to === query.get('to')),
+    'GET /emulator/chats/([^/]+)': ({ params: [id] }) => state.chat(id),
+    'PUT /emulator/chats/([^/]+)': ({ params: [id], body }) => Object.assign(state.chat(id), body),
+    'POST /emulator/reply-tokens': ({ body }) => ({ replyToken: state.issueReplyToken(String(body.to)) }),
+    'POST /emulator/faults': ({ body }) => {
+      state.faults.push({ count: 1, ...(body as Partial<Fault>), match: String(body.match ?? '') });
+      return {};
+    },
+    'POST /emulator/reset': () => {
+      state.reset();
+      return {};
+    },
+  };
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => send(res, 500, { message: (error as Error).message }));
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const line = `${req.method} ${url.pathname}`;
+    const isControl = url.pathname.startsWith('/emulator/');
+    try {
+      const raw = await readBody(req);
+      let body: Record<string, unknown> = {};
+      if (raw.length > 0) {
+        try {
+          body = JSON.parse(raw) as Record<string, unknown>;
+        } catch {
+          throw new HttpError(400, 'The request body could not be parsed as JSON');
+        }
+      }
+      if (!isControl) {
+        if (req.headers.authorization !== `Bearer ${options.channelAccessToken}`) {
+          throw new HttpError(
+            401,
+            'Authentication failed. Confirm that the access token in the authorization header is valid.',
+          );
+        }
+        const fault = state.takeFault(line);
+        if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
+        if (fault?.status) {
+          throw new HttpError(fault.status, 'Injected failure', undefined, {
+            ...(fault.retryAfterSeconds !== undefined && { 'retry-after': String(fault.retryAfterSeconds) }),
+          });
+        }
+        rateLimit(line);
+      }
+      for (const [pattern, route] of Object.entries(isControl ? control : api)) {
+        const [method, path] = pattern.split(' ') as [string, string];
+        const match = new RegExp(`^${path}$`).exec(url.pathname);
+        if (method === req.method && match) {
+          const result = await route({
+            params: match.slice(1) as [string, string],
+            body,
+            headers: req.headers,
+            query: url.searchParams,
+          });
+          return send(res, 200, result, { 'x-line-request-id': randomUUID() });
+        }
+      }
+      throw new HttpError(404, 'Not found');
+    } catch (error) {
+      if (!(error instanceof HttpError)) throw error;
+      send(
+        res,
+        error.status,
+        { message: error.message, ...(error.details && { details: error.details }) },
+        error.headers,
+      );
+    }
+  }
+
+  function rateLimit(line: string) {
+    if (options.rateLimitPerSecond === undefined) return;
+    const second = Math.floor(Date.now() / 1000);
+    const bucket = buckets.get(line) ?? { second, used: 0 };
+    if (bucket.second !== second) Object.assign(bucket, { second, used: 0 });
+    bucket.used += 1;
+    buckets.set(line, bucket);
+    if (bucket.used > options.rateLimitPerSecond) {
+      throw new HttpError(429, 'The API rate limit has been exceeded. Try again later.');
+    }
+  }
+
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    state,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+const invalid = (property: string, message: string) =>
+  new HttpError(400, 'The request body has 1 error(s)', [{ message, property }]);
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}

@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+
+/** A chat as the emulated LINE platform knows it. */
+export interface EmulatedChat {
+  chatType: 'group' | 'room';
+  groupName: string;
+  pictureUrl?: string;
+  memberCount: number;
+  /** False once the OA left or was never let in (another official account was there first). */
+  isMember: boolean;
+}
+
+/** Every message the bot got through to LINE, as a conversation log. */
+export interface SentMessage {
+  sequence: number;
+  at: string;
+  via: 'reply' | 'push';
+  /** The chat (or user) it reached; for replies, the chat the reply token was issued for. */
+  to: string;
+  messages: Record<string, unknown>[];
+  retryKey?: string;
+}
+
+/** Injected failures: the next `count` matching requests answer `status` (or hang for `delayMs`). */
+export interface Fault {
+  /** Matched against "METHOD /path", e.g. "POST /v2/bot/message/push". Substring match. */
+  match: string;
+  status?: number;
+  delayMs?: number;
+  retryAfterSeconds?: number;
+  count: number;
+}
+
+export interface EmulatorOptions {
+  channelAccessToken: string;
+  /** Requests per second allowed per endpoint; undefined means unlimited. */
+  rateLimitPerSecond?: number;
+  /** Monthly message quota (pushes count, replies do not). */
+  monthlyQuota?: number;
+  /** How long a reply token lives, LINE documents about a minute. */
+  replyTokenTtlMs?: number;
+}
+
+export class EmulatorState {
+  readonly chats = new Map<string, EmulatedChat>();
+  readonly sent: SentMessage[] = [];
+  readonly faults: Fault[] = [];
+  /** replyToken -> chat it was issued for and when it expires; deleted when used. */
+  readonly replyTokens = new Map<string, { to: string; expiresAt: number }>();
+  /** X-Line-Retry-Key -> the request id it answered, so a retried push is accepted once. */
+  readonly retryKeys = new Map<string, string>();
+  /** Coupons created through the API, by couponId. */
+  readonly coupons = new Map<string, Record<string, unknown>>();
+  quotaConsumed = 0;
+  private sequence = 0;
+
+  constructor(readonly options: EmulatorOptions) {}
+
+  /** A chat the emulator does not know yet is a small group the OA is in, so anything can be tried. */
+  chat(groupId: string): EmulatedChat {
+    let chat = this.chats.get(groupId);
+    if (!chat) {
+      chat = {
+        chatType: groupId.startsWith('R') ? 'room' : 'group',
+        groupName: `Group ${groupId.slice(-6)}`,
+        memberCount: 3,
+        isMember: true,
+      };
+      this.chats.set(groupId, chat);
+    }
+    return chat;
+  }
+
+  issueReplyToken(to: string): string {
+    const token = randomUUID().replace(/-/g, '');
+    this.replyTokens.set(token, { to, expiresAt: Date.now() + (this.options.replyTokenTtlMs ?? 60_000) });
+    return token;
+  }
+
+  record(entry: Omit<SentMessage, 'sequence' | 'at'>): SentMessage {
+    const message = { ...entry, sequence: ++this.sequence, at: new Date().toISOString() };
+    this.sent.push(message);
+    return message;
+  }
+
+  /** The first fault matching this request, consumed. */
+  takeFault(request: string): Fault | undefined {
+    const fault = this.faults.find((f) => f.count > 0 && request.includes(f.match));
+    if (fault) fault.count -= 1;
+    return fault;
+  }
+
+  reset(): void {
+    this.chats.clear();
+    this.sent.length = 0;
+    this.faults.length = 0;
+    this.replyTokens.clear();
+    this.retryKeys.clear();
+    this.coupons.clear();
+    this.quotaConsumed = 0;
+  }
+}

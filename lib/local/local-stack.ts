@@ -1,0 +1,110 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ensureTable } from '../../lambda/adapters/dynamodb/create-tables';
+import { tableDefinitions, type TableRole } from '../../lambda/adapters/dynamodb/tables';
+import { loadConfig } from '../../lambda/config';
+import { localDynamoDbClient, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
+import { localDefaults } from './defaults';
+import { conversationLines } from './line-emulator/conversation';
+import { startLineEmulator, type LineEmulator } from './line-emulator/server';
+import { startWebhookServer, type WebhookServer } from './webhook-server';
+
+export interface LocalStackOptions {
+  env: NodeJS.ProcessEnv;
+  /** Keep DynamoDB Local's data under .local/ between runs. */
+  persist: boolean;
+  print: (line: string) => void;
+}
+
+export interface LocalStack {
+  webhookUrl: string;
+  dynamoDbEndpoint: string;
+  lineApiBaseUrl: string;
+  tables: Record<TableRole, string>;
+  channelSecret: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * `npm start`: DynamoDB Local (unless DYNAMODB_ENDPOINT is set), the LINE emulator (unless
+ * LINE_API_BASE_URL is set) and the webhook server running the Lambda's own handler, all on
+ * loopback. The handler reads its configuration from process.env, as it does on Lambda.
+ */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const { env, print } = options;
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch(() => undefined);
+  };
+  try {
+    env.LINE_CHANNEL_SECRET ||= localDefaults.channelSecret;
+    env.LINE_CHANNEL_ACCESS_TOKEN ||= localDefaults.channelAccessToken;
+
+    let dynamoDb: DynamoDbLocal | undefined;
+    if (!env.DYNAMODB_ENDPOINT) {
+      const dbPath = options.persist ? resolve(localDefaults.persistDir) : undefined;
+      if (dbPath) mkdirSync(dbPath, { recursive: true });
+      const port = Number(env.DYNAMODB_LOCAL_PORT || localDefaults.dynamoDbPort);
+      const started = await startDynamoDbLocal({ port, ...(dbPath && { dbPath }) });
+      stops.push(() => started.stop());
+      dynamoDb = started;
+      env.DYNAMODB_ENDPOINT = dynamoDb.endpoint;
+    }
+
+    let emulator: LineEmulator | undefined;
+    if (!env.LINE_API_BASE_URL) {
+      const started = await startLineEmulator({
+        port: Number(env.LINE_EMULATOR_PORT || localDefaults.lineEmulatorPort),
+        channelAccessToken: env.LINE_CHANNEL_ACCESS_TOKEN,
+        onSent: (sent) => conversationLines(sent, started.state.chats.get(sent.to)?.groupName).forEach(print),
+      });
+      stops.push(() => started.close());
+      emulator = started;
+      env.LINE_API_BASE_URL = started.url;
+    }
+
+    const config = loadConfig(env);
+    const client = localDynamoDbClient(env.DYNAMODB_ENDPOINT);
+    for (const role of Object.keys(tableDefinitions) as TableRole[]) {
+      await ensureTable(client, config.tables[role], tableDefinitions[role]);
+    }
+    client.destroy();
+
+    // Imported only now: the handler reads process.env on its first request, as it does on Lambda.
+    const { handler } = await import('../../lambda/handlers/webhook');
+    const webhook: WebhookServer = await startWebhookServer((event) => handler(event), {
+      port: Number(env.PORT || localDefaults.webhookPort),
+    });
+    stops.push(() => webhook.close());
+
+    print('line-groups is running on this machine (loopback only):');
+    print(`  webhook         POST ${webhook.url}`);
+    print(
+      `  DynamoDB        ${env.DYNAMODB_ENDPOINT}${dynamoDb ? (options.persist ? ` (DynamoDB Local, data in ${localDefaults.persistDir}/)` : ' (DynamoDB Local, in memory)') : ''}`,
+    );
+    print(`  tables          ${config.tables.groups}, ${config.tables.groupEvents}`);
+    print(
+      `  LINE API        ${env.LINE_API_BASE_URL}${emulator ? ' (LINE platform emulator; messages at /emulator/messages)' : ''}`,
+    );
+    print(
+      `  channel secret  ${env.LINE_CHANNEL_SECRET === localDefaults.channelSecret ? `${localDefaults.channelSecret} (dev default)` : '(from LINE_CHANNEL_SECRET)'}`,
+    );
+    print(
+      `  access token    ${env.LINE_CHANNEL_ACCESS_TOKEN === localDefaults.channelAccessToken ? `${localDefaults.channelAccessToken} (dev default)` : '(from LINE_CHANNEL_ACCESS_TOKEN)'}`,
+    );
+    print('Try, in another terminal:  npm run simulate -- join   |   npm run groups -- list --status active');
+    print('Ctrl-C stops everything.');
+
+    return {
+      webhookUrl: webhook.url,
+      dynamoDbEndpoint: env.DYNAMODB_ENDPOINT,
+      lineApiBaseUrl: env.LINE_API_BASE_URL,
+      tables: config.tables,
+      channelSecret: env.LINE_CHANNEL_SECRET,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,75 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { apiGatewayEvent } from './api-gateway-event';
+
+export type ProxyHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+
+export interface WebhookServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Plays API Gateway: each request becomes the proxy event Lambda receives, answered by the same handler. */
+export async function startWebhookServer(
+  handler: ProxyHandler,
+  options: { port: number },
+): Promise<WebhookServer> {
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      if (path !== '/webhook') {
+        res
+          .writeHead(404, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ message: 'not found' }));
+        return;
+      }
+      const result = await handler(
+        apiGatewayEvent({
+          method: req.method ?? 'GET',
+          path,
+          headers: flatHeaders(req),
+          body: await readBody(req),
+        }),
+      );
+      const body = Buffer.from(result.body ?? '', result.isBase64Encoded ? 'base64' : 'utf8');
+      res.writeHead(result.statusCode, normalizeHeaders(result.headers)).end(body);
+    })().catch((error: unknown) => {
+      res.writeHead(502).end(JSON.stringify({ message: `handler crashed: ${(error as Error).message}` }));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/webhook`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function flatHeaders(req: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  return headers;
+}
+
+function normalizeHeaders(headers: APIGatewayProxyResult['headers']): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k, String(v)]));
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
