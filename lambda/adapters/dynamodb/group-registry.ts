@@ -1,0 +1,145 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  type TransactWriteCommandInput,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { ConcurrentUpdateError, DuplicateEventsError } from '../../app/errors';
+import type { GroupEventRecord, GroupRegistry, StoredGroup } from '../../app/ports';
+import type { Group, GroupStatus } from '../../domain/group';
+import { BY_STATUS_INDEX, type TableRole } from './tables';
+
+// DynamoDB allows 100 items per transaction; one is the chat itself.
+export const MAX_EVENTS_PER_SAVE = 99;
+
+interface GroupItem extends Group {
+  version: number;
+  updatedAt: string;
+}
+
+export interface DynamoDbGroupRegistryOptions {
+  client: DynamoDBDocumentClient;
+  tables: Record<TableRole, string>;
+  /** How long event records are kept (TTL), in days. */
+  eventRetentionDays: number;
+  now?: () => Date;
+}
+
+// Conditions named for the rule they enforce (see DynamoDBPersistenceLayer in Powertools).
+const groupIsNew = 'attribute_not_exists(groupId)';
+const groupIsUnchanged = 'version = :expectedVersion';
+const eventIsNew = 'attribute_not_exists(eventKey)';
+
+export class DynamoDbGroupRegistry implements GroupRegistry {
+  private readonly now: () => Date;
+
+  constructor(private readonly options: DynamoDbGroupRegistryOptions) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async load(groupId: string): Promise<StoredGroup | undefined> {
+    const { Item } = await this.options.client.send(
+      new GetCommand({ TableName: this.options.tables.groups, Key: { groupId }, ConsistentRead: true }),
+    );
+    if (!Item) return undefined;
+    const { version, updatedAt: _updatedAt, ...group } = Item as GroupItem;
+    return { group, version };
+  }
+
+  async save(group: Group, expectedVersion: number | undefined, events: GroupEventRecord[]): Promise<void> {
+    if (events.length > MAX_EVENTS_PER_SAVE)
+      throw new RangeError(`at most ${MAX_EVENTS_PER_SAVE} events per save`);
+    const now = this.now();
+    const expiresAt = Math.floor(now.getTime() / 1000) + this.options.eventRetentionDays * 86_400;
+    const item: GroupItem = { ...group, version: (expectedVersion ?? 0) + 1, updatedAt: now.toISOString() };
+    const input: TransactWriteCommandInput = {
+      TransactItems: [
+        {
+          Put: {
+            TableName: this.options.tables.groups,
+            Item: item,
+            ConditionExpression: expectedVersion === undefined ? groupIsNew : groupIsUnchanged,
+            ...(expectedVersion !== undefined && {
+              ExpressionAttributeValues: { ':expectedVersion': expectedVersion },
+            }),
+          },
+        },
+        ...events.map((event) => ({
+          Put: {
+            TableName: this.options.tables.groupEvents,
+            Item: { ...event, expiresAt },
+            ConditionExpression: eventIsNew,
+          },
+        })),
+      ],
+    };
+    try {
+      await this.options.client.send(new TransactWriteCommand(input));
+    } catch (error) {
+      throw this.translate(error, group.groupId, events);
+    }
+  }
+
+  /** Turns DynamoDB's cancellation reasons into the domain's errors; callers never see AWS names. */
+  private translate(error: unknown, groupId: string, events: GroupEventRecord[]): unknown {
+    if (!(error instanceof TransactionCanceledException)) return error;
+    const reasons = error.CancellationReasons ?? [];
+    const duplicates = events.filter((_, i) => reasons[i + 1]?.Code === 'ConditionalCheckFailed');
+    if (duplicates.length > 0) return new DuplicateEventsError(duplicates.map((e) => e.webhookEventId));
+    if (reasons.some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict')) {
+      return new ConcurrentUpdateError(groupId);
+    }
+    return error;
+  }
+
+  async get(groupId: string): Promise<Group | undefined> {
+    return (await this.load(groupId))?.group;
+  }
+
+  /** Chats with a status, newest change first, through the byStatus index (a Query, never a Scan). */
+  async listByStatus(
+    status: GroupStatus,
+    options: { since?: string; limit?: number } = {},
+  ): Promise<Group[]> {
+    const groups: Group[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.options.client.send(
+        new QueryCommand({
+          TableName: this.options.tables.groups,
+          IndexName: BY_STATUS_INDEX,
+          KeyConditionExpression: options.since
+            ? '#status = :status AND statusChangedAt >= :since'
+            : '#status = :status',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':status': status, ...(options.since && { ':since': options.since }) },
+          ScanIndexForward: false,
+          ...(options.limit && { Limit: options.limit - groups.length }),
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const { version: _v, updatedAt: _u, ...group } = item as GroupItem;
+        groups.push(group);
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && (!options.limit || groups.length < options.limit));
+    return groups;
+  }
+
+  /** The chat's most recent event records, newest first. */
+  async recentEvents(groupId: string, limit = 20): Promise<GroupEventRecord[]> {
+    const { Items } = await this.options.client.send(
+      new QueryCommand({
+        TableName: this.options.tables.groupEvents,
+        KeyConditionExpression: 'groupId = :groupId',
+        ExpressionAttributeValues: { ':groupId': groupId },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return (Items ?? []) as GroupEventRecord[];
+  }
+}

@@ -1,0 +1,192 @@
+import type { ChatEvent, Observation } from '../domain/events';
+import type { Group } from '../domain/group';
+import { applyEvent, applyObservation, decide, type LifecyclePolicy } from '../domain/lifecycle';
+import { ConcurrentUpdateError, DuplicateEventsError, NotAMemberError } from './errors';
+import type { Clock, GroupEventRecord, GroupRegistry, LineLookups, Log, Telemetry } from './ports';
+
+export interface RecordChatEventsDeps {
+  registry: GroupRegistry;
+  line: LineLookups;
+  policy: LifecyclePolicy;
+  clock: Clock;
+  log: Log;
+  telemetry: Telemetry;
+  /** Events per transaction; DynamoDB caps a transaction at 100 items. */
+  maxEventsPerSave: number;
+  /** LINE lookups are best effort: we stop waiting after this long. */
+  lookupTimeoutMs: number;
+}
+
+const MAX_ATTEMPTS = 8;
+
+/** Time-ordered, with the event id breaking ties, so decisions read in the order things happened. */
+const byTime = (a: ChatEvent, b: ChatEvent) =>
+  a.at === b.at ? (a.webhookEventId < b.webhookEventId ? -1 : 1) : a.at < b.at ? -1 : 1;
+
+/**
+ * Records a webhook's chat events in the group registry, each exactly once. Chats are independent
+ * and run in parallel; a chat's events are applied together in one transaction.
+ */
+export async function recordChatEvents(events: ChatEvent[], deps: RecordChatEventsDeps): Promise<void> {
+  const byChat = new Map<string, ChatEvent[]>();
+  for (const event of events) byChat.set(event.groupId, [...(byChat.get(event.groupId) ?? []), event]);
+  await Promise.all(
+    [...byChat.values()].map(async (chatEvents) => {
+      const sorted = [...chatEvents].sort(byTime);
+      for (let i = 0; i < sorted.length; i += deps.maxEventsPerSave) {
+        await recordForChat(sorted.slice(i, i + deps.maxEventsPerSave), deps);
+      }
+    }),
+  );
+}
+
+async function recordForChat(events: ChatEvent[], deps: RecordChatEventsDeps): Promise<void> {
+  let pending = events;
+  for (let attempt = 1; pending[0]; attempt++) {
+    const stored = await deps.registry.load(pending[0].groupId);
+    const before = stored?.group;
+    const records: GroupEventRecord[] = [];
+    let group = applyEvents(before, pending, records, deps);
+    for (const observation of await lookups(before, group, pending, deps)) {
+      group = applyObservation(group, observation, deps.policy);
+    }
+    try {
+      await deps.registry.save(group, stored?.version, records);
+      report(before, group, records, deps);
+      return;
+    } catch (error) {
+      if (error instanceof DuplicateEventsError) {
+        deps.telemetry.count('eventsDuplicate', error.webhookEventIds.length);
+        deps.log.info('events already recorded; skipped', { webhookEventIds: error.webhookEventIds });
+        pending = pending.filter((e) => !error.webhookEventIds.includes(e.webhookEventId));
+      } else if (!(error instanceof ConcurrentUpdateError) || attempt >= MAX_ATTEMPTS) {
+        throw error;
+      }
+      // Another webhook for the same chat won the race: jittered back-off, then load again.
+      await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
+    }
+  }
+}
+
+/** Folds the events into the chat, noting for each what it did. `events` is never empty. */
+function applyEvents(
+  before: Group | undefined,
+  events: ChatEvent[],
+  records: GroupEventRecord[],
+  deps: RecordChatEventsDeps,
+): Group {
+  return events.reduce<Group | undefined>((group, event) => {
+    const next = applyEvent(group, event, deps.policy);
+    records.push(toRecord(event, decide(group, next, event), next, deps.clock));
+    return next;
+  }, before) as Group;
+}
+
+function toRecord(event: ChatEvent, decision: GroupEventRecord['decision'], group: Group, clock: Clock) {
+  return {
+    groupId: event.groupId,
+    eventKey: `${event.at}#${event.webhookEventId}`,
+    webhookEventId: event.webhookEventId,
+    eventType: event.type,
+    eventAt: event.at,
+    isRedelivery: event.isRedelivery,
+    decision,
+    status: group.status,
+    ...(group.leaveReason && { leaveReason: group.leaveReason }),
+    recordedAt: clock.now().toISOString(),
+  } satisfies GroupEventRecord;
+}
+
+/**
+ * Best-effort reads from LINE: the chat's name and size when we (re)join or first see it, the
+ * size when members come and go. A 403/404 at join is how LINE tells that another official
+ * account is already in the chat; any other failure only costs us the name or size.
+ */
+async function lookups(
+  before: Group | undefined,
+  group: Group,
+  events: ChatEvent[],
+  deps: RecordChatEventsDeps,
+): Promise<Observation[]> {
+  if (group.status !== 'active') return [];
+  const freshJoin = group.joinedAt !== undefined && group.joinedAt !== before?.joinedAt;
+  const wantSummary = freshJoin || before === undefined;
+  const wantCount = wantSummary || events.some((e) => e.type === 'memberJoined' || e.type === 'memberLeft');
+  if (!wantCount) return [];
+
+  const observedAt = deps.clock.now().toISOString();
+  const observations: Observation[] = [];
+  const attempt = async <T>(what: string, call: () => Promise<T>, use: (value: T) => void) => {
+    try {
+      use(await withTimeout(call(), deps.lookupTimeoutMs));
+    } catch (error) {
+      if (error instanceof NotAMemberError) {
+        // Seen at join, "not a member" is an ejection; the join's own time ties the evidence to it.
+        observations.push({ type: 'notMember', at: (freshJoin && group.joinedAt) || observedAt });
+        return;
+      }
+      deps.telemetry.count('lineLookupFailures');
+      deps.log.warn(`LINE ${what} lookup failed; continuing without it`, {
+        groupId: group.groupId,
+        error: (error as Error).message,
+      });
+    }
+  };
+  await Promise.all([
+    wantSummary &&
+      attempt(
+        'summary',
+        () => deps.line.getSummary(group.chatType, group.groupId),
+        (summary) => summary && observations.push({ type: 'summary', at: observedAt, ...summary }),
+      ),
+    attempt(
+      'member count',
+      () => deps.line.getMemberCount(group.chatType, group.groupId),
+      (memberCount) => observations.push({ type: 'memberCount', at: observedAt, memberCount }),
+    ),
+  ]);
+  // Both lookups may refuse; one piece of evidence is enough.
+  const notMember = observations.filter((o) => o.type === 'notMember');
+  return [...observations.filter((o) => o.type !== 'notMember'), ...notMember.slice(0, 1)];
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Metrics and the operator-facing warning, once per status change that this save made. */
+function report(
+  before: Group | undefined,
+  group: Group,
+  records: GroupEventRecord[],
+  deps: RecordChatEventsDeps,
+) {
+  deps.telemetry.count('eventsRecorded', records.length);
+  if (before?.status === group.status) return;
+  const context = {
+    groupId: group.groupId,
+    chatType: group.chatType,
+    status: group.status,
+    previousStatus: before?.status ?? null,
+    leaveReason: group.leaveReason ?? null,
+  };
+  switch (group.status) {
+    case 'active':
+      deps.telemetry.count('groupsJoined');
+      deps.log.info('group active', context);
+      break;
+    case 'left':
+      deps.telemetry.count('groupsLeft');
+      deps.log.info('group left', context);
+      break;
+    case 'ejected':
+      deps.telemetry.count('groupsEjected');
+      // LINE tells nobody when it removes us for a second official account; this line is the alarm.
+      deps.log.warn(`group ejected: ${group.groupId} (${group.leaveReason})`, context);
+      break;
+  }
+}

@@ -1,0 +1,54 @@
+/** The vocabulary of the group registry: the same names are table attributes, logs, metrics and docs. */
+
+/** `group` is a group chat; `room` is a multi-person chat (can no longer be created, old ones live on). */
+export type ChatType = 'group' | 'room';
+
+export type GroupStatus = 'active' | 'left' | 'ejected';
+
+export type LeaveReason =
+  /** A member removed the OA (or it left for a reason we cannot tell from LINE's leave event). */
+  | 'removed'
+  /** LINE removed the OA because another official account was already in the chat. */
+  | 'second_official_account'
+  /** Our operators asked LINE to make the OA leave. */
+  | 'left_by_operator'
+  /** A later LINE API call answered that the OA is not a member any more, without a leave event. */
+  | 'not_a_member';
+
+/**
+ * One chat in the groups table. Timestamps are ISO-8601 UTC strings, so they sort as text.
+ *
+ * The first block is facts (each the latest or earliest of what we saw, so they do not depend on
+ * the order webhooks arrive in); `status`, `statusChangedAt` and `leaveReason` are derived from
+ * them by `deriveStatus`.
+ */
+export interface Group {
+  groupId: string;
+  chatType: ChatType;
+  /** Earliest event of this chat we saw. */
+  firstSeenAt: string;
+  /** Latest `join` event. */
+  joinedAt?: string;
+  /** Latest `leave` event. */
+  leftAt?: string;
+  /** Number of distinct `join` events (re-invitations count). */
+  joinCount: number;
+  /** Latest message, postback, memberJoined or memberLeft. */
+  lastActivityAt?: string;
+  /** When LINE's API answered that the OA is not a member (equals `joinedAt` when seen at join). */
+  notMemberAt?: string;
+  /** When an operator asked LINE to make the OA leave. */
+  leaveRequestedAt?: string;
+
+  groupName?: string;
+  pictureUrl?: string;
+  memberCount?: number;
+  /** When `groupName`/`pictureUrl` were read from LINE, so an older read never overwrites a newer one. */
+  summaryObservedAt?: string;
+  memberCountObservedAt?: string;
+
+  status: GroupStatus;
+  statusChangedAt: string;
+  /** Set while `status` is `left` or `ejected`. */
+  leaveReason?: LeaveReason;
+}

@@ -1,0 +1,144 @@
+import type { ChatEvent, Observation } from './events';
+import type { Group, GroupStatus, LeaveReason } from './group';
+
+export interface LifecyclePolicy {
+  /**
+   * A leave this soon after a join, with no member activity in between, is LINE removing us
+   * because another official account is already in the chat (LINE announces it to nobody).
+   */
+  ejectionWindowMs: number;
+}
+
+export const defaultLifecyclePolicy: LifecyclePolicy = { ejectionWindowMs: 60_000 };
+
+/** What an event did to its chat, kept in the group events table to answer "why is it marked so?". */
+export type Decision = 'activated' | 'left' | 'ejected' | 'activity' | 'stale' | 'unchanged';
+
+const latest = (a: string | undefined, b: string | undefined) =>
+  a === undefined || (b !== undefined && b > a) ? b : a;
+const earliest = (a: string, b: string) => (b < a ? b : a);
+const after = (a: string | undefined, b: string | undefined) => a !== undefined && (b === undefined || a > b);
+
+/**
+ * Applies one webhook event to a chat. Every fact is a maximum, a minimum or a count of distinct
+ * events, so any order of the same events ends in the same chat (exactly-once is the caller's job:
+ * the group events table).
+ */
+export function applyEvent(group: Group | undefined, event: ChatEvent, policy: LifecyclePolicy): Group {
+  const facts: Group = group
+    ? { ...group, firstSeenAt: earliest(group.firstSeenAt, event.at) }
+    : {
+        groupId: event.groupId,
+        chatType: event.chatType,
+        firstSeenAt: event.at,
+        joinCount: 0,
+        status: 'active',
+        statusChangedAt: event.at,
+      };
+  switch (event.type) {
+    case 'join':
+      facts.joinedAt = latest(facts.joinedAt, event.at);
+      facts.joinCount += 1;
+      break;
+    case 'leave':
+      facts.leftAt = latest(facts.leftAt, event.at);
+      break;
+    default:
+      facts.lastActivityAt = latest(facts.lastActivityAt, event.at);
+  }
+  return deriveStatus(facts, policy);
+}
+
+/** Applies what LINE's API answered; an older reading never replaces a newer one. */
+export function applyObservation(group: Group, observation: Observation, policy: LifecyclePolicy): Group {
+  const next = { ...group };
+  switch (observation.type) {
+    case 'summary':
+      if (!after(next.summaryObservedAt, observation.at)) {
+        next.groupName = observation.groupName;
+        next.pictureUrl = observation.pictureUrl;
+        next.summaryObservedAt = observation.at;
+      }
+      break;
+    case 'memberCount':
+      if (!after(next.memberCountObservedAt, observation.at)) {
+        next.memberCount = observation.memberCount;
+        next.memberCountObservedAt = observation.at;
+      }
+      break;
+    case 'notMember':
+      next.notMemberAt = latest(next.notMemberAt, observation.at);
+      break;
+  }
+  return deriveStatus(next, policy);
+}
+
+/** Records that an operator asked LINE to make the OA leave, so the coming leave is not misread. */
+export function requestLeave(group: Group, at: string, policy: LifecyclePolicy): Group {
+  return deriveStatus({ ...group, leaveRequestedAt: latest(group.leaveRequestedAt, at) }, policy);
+}
+
+/**
+ * status, statusChangedAt and leaveReason from the facts.
+ *
+ *   join ──(≤ window, no activity)──▶ leave   : ejected / second_official_account
+ *   join ── lookup says "not a member"        : ejected / second_official_account
+ *   join ── activity ──▶ leave                : left / removed
+ *   join ── operator asks ──▶ leave           : left / left_by_operator
+ *   join ── activity ── later call 404/403    : left / not_a_member
+ */
+export function deriveStatus(facts: Group, policy: LifecyclePolicy): Group {
+  const { joinedAt, leftAt, lastActivityAt, notMemberAt, leaveRequestedAt } = facts;
+  const presentAt = latest(joinedAt, lastActivityAt);
+  // Any event LINE delivers from the chat (memberLeft included) proves we were in it then.
+  const activitySinceJoin = joinedAt !== undefined && after(lastActivityAt, joinedAt);
+  const refusedAtJoin = joinedAt !== undefined && notMemberAt === joinedAt && !activitySinceJoin;
+
+  const outcome = (status: GroupStatus, statusChangedAt: string, leaveReason?: LeaveReason): Group => {
+    const next: Group = { ...facts, status, statusChangedAt };
+    if (leaveReason) next.leaveReason = leaveReason;
+    else delete next.leaveReason;
+    return next;
+  };
+
+  if (leftAt !== undefined && after(leftAt, presentAt)) {
+    if (
+      leaveRequestedAt !== undefined &&
+      !after(leaveRequestedAt, leftAt) &&
+      !after(joinedAt, leaveRequestedAt)
+    ) {
+      return outcome('left', leftAt, 'left_by_operator');
+    }
+    const quickLeave =
+      joinedAt !== undefined && Date.parse(leftAt) - Date.parse(joinedAt) <= policy.ejectionWindowMs;
+    if ((quickLeave && !activitySinceJoin) || refusedAtJoin) {
+      return outcome('ejected', leftAt, 'second_official_account');
+    }
+    return outcome('left', leftAt, 'removed');
+  }
+  if (refusedAtJoin && joinedAt !== undefined) return outcome('ejected', joinedAt, 'second_official_account');
+  if (notMemberAt !== undefined && after(notMemberAt, presentAt))
+    return outcome('left', notMemberAt, 'not_a_member');
+
+  // Active since the latest join; a chat we only know from activity is active since we first saw it
+  // (or, if its join was lost after a leave, since its latest activity).
+  const activeSince =
+    joinedAt !== undefined && !after(leftAt, joinedAt)
+      ? joinedAt
+      : leftAt === undefined && notMemberAt === undefined
+        ? facts.firstSeenAt
+        : (presentAt ?? facts.firstSeenAt);
+  return outcome('active', activeSince);
+}
+
+/** Names what one event did, for the group events table and the logs. */
+export function decide(before: Group | undefined, afterEvent: Group, event: ChatEvent): Decision {
+  if (before?.status !== afterEvent.status || before.statusChangedAt !== afterEvent.statusChangedAt) {
+    return afterEvent.status === 'active' ? 'activated' : afterEvent.status;
+  }
+  if (event.type === 'join' || event.type === 'leave') {
+    const known = event.type === 'join' ? before.joinedAt : before.leftAt;
+    return after(known, event.at) ? 'stale' : 'unchanged';
+  }
+  return 'activity';
+}

@@ -1,0 +1,13 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Telemetry } from '../app/ports';
+
+export const SERVICE_NAME = 'line-groups';
+export const METRICS_NAMESPACE = 'LineGroups';
+
+export const logger = new Logger({ serviceName: SERVICE_NAME });
+export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
+
+export const telemetryOf = (m: Pick<Metrics, 'addMetric'>): Telemetry => ({
+  count: (name, value = 1) => m.addMetric(name, MetricUnit.Count, value),
+});

@@ -1,0 +1,49 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { DynamoDbGroupRegistry, MAX_EVENTS_PER_SAVE } from '../adapters/dynamodb/group-registry';
+import { LineApi } from '../adapters/line/line-api';
+import type { Log, Telemetry } from '../app/ports';
+import { recordChatEvents } from '../app/record-chat-events';
+import type { Config } from '../config';
+import { handleWebhookRequest } from '../webhook/handle-request';
+import { channelCredentials } from './secrets';
+
+export type WebhookHandler = (request: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+
+export function documentClient(config: Pick<Config, 'dynamoDbEndpoint'>): DynamoDBDocumentClient {
+  const client = new DynamoDBClient(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint } : {});
+  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}
+
+/** Wires the webhook from config: the composition root shared by Lambda and the local server. */
+export async function createWebhookRuntime(
+  config: Config,
+  observe: { log: Log; telemetry: Telemetry },
+): Promise<WebhookHandler> {
+  const credentials = await channelCredentials(config);
+  const registry = new DynamoDbGroupRegistry({
+    client: documentClient(config),
+    tables: config.tables,
+    eventRetentionDays: config.eventRetentionDays,
+  });
+  const line = new LineApi({
+    channelAccessToken: credentials.channelAccessToken,
+    baseURL: config.lineApiBaseUrl,
+  });
+  const deps = {
+    registry,
+    line,
+    policy: { ejectionWindowMs: config.ejectionWindowMs },
+    clock: { now: () => new Date() },
+    maxEventsPerSave: MAX_EVENTS_PER_SAVE,
+    lookupTimeoutMs: config.lookupTimeoutMs,
+    ...observe,
+  };
+  return (request) =>
+    handleWebhookRequest(request, {
+      channelSecret: credentials.channelSecret,
+      handleChatEvents: (events) => recordChatEvents(events, deps),
+      ...observe,
+    });
+}
