@@ -29,7 +29,13 @@ const byTime = (a: ChatEvent, b: ChatEvent) =>
  */
 export async function recordChatEvents(events: ChatEvent[], deps: RecordChatEventsDeps): Promise<void> {
   const byChat = new Map<string, ChatEvent[]>();
-  for (const event of events) byChat.set(event.groupId, [...(byChat.get(event.groupId) ?? []), event]);
+  const seen = new Set<string>();
+  for (const event of events) {
+    // The same event twice in one batch would be two writes of one item in one transaction.
+    if (seen.has(event.webhookEventId)) continue;
+    seen.add(event.webhookEventId);
+    byChat.set(event.groupId, [...(byChat.get(event.groupId) ?? []), event]);
+  }
   await Promise.all(
     [...byChat.values()].map(async (chatEvents) => {
       const sorted = [...chatEvents].sort(byTime);

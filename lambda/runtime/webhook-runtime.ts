@@ -1,6 +1,5 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { documentClient } from '../adapters/dynamodb/document-client';
 import { DynamoDbGroupRegistry, MAX_EVENTS_PER_SAVE } from '../adapters/dynamodb/group-registry';
 import { LineApi } from '../adapters/line/line-api';
 import type { Log, Telemetry } from '../app/ports';
@@ -10,11 +9,6 @@ import { handleWebhookRequest } from '../webhook/handle-request';
 import { channelCredentials } from './secrets';
 
 export type WebhookHandler = (request: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
-
-export function documentClient(config: Pick<Config, 'dynamoDbEndpoint'>): DynamoDBDocumentClient {
-  const client = new DynamoDBClient(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint } : {});
-  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-}
 
 /** Wires the webhook from config: the composition root shared by Lambda and the local server. */
 export async function createWebhookRuntime(

@@ -1,0 +1,141 @@
+import { parseArgs } from 'node:util';
+import { DynamoDbGroupRegistry } from '../../lambda/adapters/dynamodb/group-registry';
+import type { GroupStatus } from '../../lambda/domain/group';
+import { connect, connectionOptions } from './connection';
+import { formatTable } from './table';
+
+export const groupsUsage = `Usage:
+  npm run groups -- list --status <active|left|ejected> [--since <ISO time|7d|12h|30m>] [--limit <n>] [--json]
+  npm run groups -- show <groupId> [--events <n>] [--json]
+
+Reads the local stack (npm start) by default; --aws reads AWS with the standard AWS credentials and
+region; DYNAMODB_ENDPOINT overrides the endpoint. Tables: --groups-table/--events-table, else
+GROUPS_TABLE/GROUP_EVENTS_TABLE, else the defaults the server uses.`;
+
+const STATUSES: GroupStatus[] = ['active', 'left', 'ejected'];
+const LIST_COLUMNS = [
+  'groupId',
+  'chatType',
+  'status',
+  'statusChangedAt',
+  'leaveReason',
+  'groupName',
+  'memberCount',
+  'joinCount',
+  'lastActivityAt',
+];
+const EVENT_COLUMNS = [
+  'eventAt',
+  'eventType',
+  'decision',
+  'status',
+  'leaveReason',
+  'isRedelivery',
+  'webhookEventId',
+];
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** `7d`, `12h`, `30m` before `now`, or an ISO-8601 time; answered as ISO-8601 UTC. */
+export function parseSince(value: string, now = new Date()): string {
+  const relative = /^(\d+)([dhm])$/.exec(value);
+  if (relative) {
+    const unit = { d: 86_400_000, h: 3_600_000, m: 60_000 }[relative[2] as 'd' | 'h' | 'm'];
+    return new Date(now.getTime() - Number(relative[1]) * unit).toISOString();
+  }
+  const time = Date.parse(value);
+  if (Number.isNaN(time))
+    throw new UsageError(`--since: expected an ISO-8601 time or 7d/12h/30m, got "${value}"`);
+  return new Date(time).toISOString();
+}
+
+/** The operators' `groups` command. Resolves to the process exit code. */
+export async function groupsCommand(
+  argv: string[],
+  out: (text: string) => void,
+  env = process.env,
+): Promise<number> {
+  const { values, positionals } = parseCommandLine(argv);
+  const [command, groupId] = positionals;
+  if (values.help || !command) {
+    out(groupsUsage);
+    return values.help ? 0 : 2;
+  }
+  const { client, tables } = connect(values, env);
+  const registry = new DynamoDbGroupRegistry({ client, tables, eventRetentionDays: 90 });
+  try {
+    switch (command) {
+      case 'list': {
+        const status = values.status as GroupStatus;
+        if (!STATUSES.includes(status))
+          throw new UsageError(`--status: expected one of ${STATUSES.join(', ')}`);
+        const limit = values.limit === undefined ? undefined : Number(values.limit);
+        if (limit !== undefined && !(Number.isInteger(limit) && limit > 0))
+          throw new UsageError('--limit: expected a positive whole number');
+        const groups = await registry.listByStatus(status, {
+          ...(values.since && { since: parseSince(values.since) }),
+          ...(limit && { limit }),
+        });
+        out(
+          values.json
+            ? JSON.stringify(groups, null, 2)
+            : `${formatTable(groups as unknown as Record<string, unknown>[], LIST_COLUMNS)}\n${groups.length} ${status} chat(s)`,
+        );
+        return 0;
+      }
+      case 'show': {
+        if (!groupId) throw new UsageError('show: which groupId?');
+        const group = await registry.get(groupId);
+        if (!group) {
+          out(
+            values.json
+              ? JSON.stringify({ error: `no chat ${groupId}` })
+              : `No chat ${groupId} in ${tables.groups}.`,
+          );
+          return 1;
+        }
+        const events = await registry.recentEvents(groupId, Number(values.events));
+        if (values.json) {
+          out(JSON.stringify({ group, events }, null, 2));
+        } else {
+          const width = Math.max(...Object.keys(group).map((k) => k.length));
+          out(
+            Object.entries(group)
+              .map(([k, v]) => `${k.padEnd(width)}  ${String(v)}`)
+              .join('\n'),
+          );
+          out(
+            `\nRecent events (newest first):\n${formatTable(events as unknown as Record<string, unknown>[], EVENT_COLUMNS)}`,
+          );
+        }
+        return 0;
+      }
+      default:
+        throw new UsageError(`unknown command "${command}"\n\n${groupsUsage}`);
+    }
+  } finally {
+    client.destroy();
+  }
+}
+
+function parseCommandLine(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        ...connectionOptions,
+        status: { type: 'string' },
+        since: { type: 'string' },
+        limit: { type: 'string' },
+        events: { type: 'string', default: '20' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n\n${groupsUsage}`);
+  }
+}

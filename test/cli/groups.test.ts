@@ -1,0 +1,99 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { groupsCommand, parseSince, UsageError } from '../../lib/cli/groups';
+import { newGroupId, webhookEvents } from '../../lib/local/simulator/webhook-events';
+import { testDynamoDbEndpoint } from '../support/dynamodb';
+import { startHarness, type Harness } from '../support/webhook-harness';
+
+let h: Harness;
+let env: NodeJS.ProcessEnv;
+const ejected = newGroupId();
+const active = newGroupId();
+
+beforeAll(async () => {
+  h = await startHarness();
+  env = {
+    DYNAMODB_ENDPOINT: testDynamoDbEndpoint(),
+    GROUPS_TABLE: h.tables.groups,
+    GROUP_EVENTS_TABLE: h.tables.groupEvents,
+  };
+  const now = Date.now();
+  h.line.state.chats.set(active, { chatType: 'group', groupName: '池袋店', memberCount: 8, isMember: true });
+  await h.post([
+    webhookEvents.join(ejected, { timestamp: now - 5000 }),
+    webhookEvents.join(active, { timestamp: now - 5000 }),
+  ]);
+  await h.post([webhookEvents.leave(ejected, { timestamp: now - 4000 })]);
+});
+afterAll(() => h.close());
+
+async function run(...argv: string[]) {
+  const out: string[] = [];
+  const code = await groupsCommand(argv, (text) => out.push(text), env);
+  return { code, text: out.join('\n') };
+}
+
+describe('npm run groups', () => {
+  it('list --json prints only the chats with that status, as JSON', async () => {
+    const { code, text } = await run('list', '--status', 'ejected', '--json');
+    expect(code).toBe(0);
+    const groups = JSON.parse(text) as { groupId: string; leaveReason: string }[];
+    expect(groups).toEqual([
+      expect.objectContaining({ groupId: ejected, leaveReason: 'second_official_account' }),
+    ]);
+  });
+
+  it('list --since 1h includes recent changes; a future --since excludes them', async () => {
+    expect(
+      JSON.parse((await run('list', '--status', 'active', '--since', '1h', '--json')).text),
+    ).toHaveLength(1);
+    expect(
+      JSON.parse((await run('list', '--status', 'active', '--since', '2999-01-01T00:00:00Z', '--json')).text),
+    ).toEqual([]);
+  });
+
+  it('list prints a readable table for people', async () => {
+    const { text } = await run('list', '--status', 'active');
+    expect(text).toMatch(/^groupId\s+chatType\s+status/);
+    expect(text).toContain('池袋店');
+    expect(text).toContain('1 active chat(s)');
+  });
+
+  it('show --json prints the chat and its recent events, newest first', async () => {
+    const { code, text } = await run('show', ejected, '--json');
+    expect(code).toBe(0);
+    const { group, events } = JSON.parse(text) as {
+      group: { status: string };
+      events: { eventType: string; decision: string }[];
+    };
+    expect(group.status).toBe('ejected');
+    expect(events.map((e) => [e.eventType, e.decision])).toEqual([
+      ['leave', 'ejected'],
+      ['join', 'activated'],
+    ]);
+  });
+
+  it('show of an unknown chat exits 1; bad usage is a UsageError naming the fix', async () => {
+    expect((await run('show', 'Cnope')).code).toBe(1);
+    await expect(run('list', '--status', 'gone')).rejects.toThrow(UsageError);
+    await expect(run('list', '--status', 'active', '--since', 'yesterday')).rejects.toThrow(/--since/);
+    await expect(run('list', '--bogus')).rejects.toThrow(UsageError);
+  });
+
+  it('parses relative and absolute --since', () => {
+    const now = new Date('2026-11-25T00:00:00.000Z');
+    expect(parseSince('7d', now)).toBe('2026-11-18T00:00:00.000Z');
+    expect(parseSince('2026-11-23T09:00:00+09:00', now)).toBe('2026-11-23T00:00:00.000Z');
+  });
+
+  it('runs as `npm run groups` in its own process', async () => {
+    const { stdout } = await promisify(execFile)(
+      'npm',
+      ['run', '--silent', 'groups', '--', 'list', '--status', 'ejected', '--json'],
+      {
+        env: { ...process.env, ...env },
+      },
+    );
+    expect(JSON.parse(stdout)).toEqual([expect.objectContaining({ groupId: ejected })]);
+  }, 30_000);
+});
