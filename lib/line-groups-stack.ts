@@ -1,11 +1,119 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { RegistryTables } from './tables';
+import { NodeFunction } from './constructs/node-function';
+import { OperatorAlarms } from './constructs/operator-alarms';
+import { RegistryTables } from './constructs/registry-tables';
+import { WebhookApi } from './constructs/webhook-api';
+
+export interface LineGroupsStackProps extends StackProps {
+  /** Name of an existing Secrets Manager secret with the channel's credentials; else one is created. */
+  lineSecretName?: string;
+  /** Where alarms are emailed (SNS email subscription). */
+  alarmEmail?: string;
+  ejectionWindowSeconds?: number;
+}
 
 /** Everything line-groups runs on in one AWS account: `cdk deploy` is all ops run. */
 export class LineGroupsStack extends Stack {
-  constructor(scope: Construct, id: string, props: StackProps = {}) {
+  constructor(scope: Construct, id: string, props: LineGroupsStackProps = {}) {
     super(scope, id, props);
-    new RegistryTables(this, 'Registry');
+
+    // The channel secret and access token: never in the template or the functions' environment.
+    const lineSecret = props.lineSecretName
+      ? secretsmanager.Secret.fromSecretNameV2(this, 'LineChannel', props.lineSecretName)
+      : new secretsmanager.Secret(this, 'LineChannel', {
+          description:
+            'line-groups: {"channelSecret": "...", "channelAccessToken": "..."} of the LINE channel',
+        });
+    Validations.of(lineSecret).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SMG4',
+      reason:
+        'LINE issues and reissues these in the LINE Developers console; ops put the new value (README).',
+    });
+
+    const { tables } = new RegistryTables(this, 'Registry');
+
+    const webhook = new NodeFunction(this, 'Webhook', {
+      handler: 'webhook',
+      description: 'LINE webhook: verifies the signature and records group events',
+      environment: {
+        GROUPS_TABLE: tables.groups.tableName,
+        GROUP_EVENTS_TABLE: tables.groupEvents.tableName,
+        LINE_SECRET_ID: lineSecret.secretArn,
+        EJECTION_WINDOW_SECONDS: String(props.ejectionWindowSeconds ?? 60),
+      },
+    }).fn;
+    // Least privilege: the registry reads and conditionally writes one chat, and appends events.
+    // (Table ARNs only: the webhook never reads an index.)
+    webhook.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        resources: [tables.groups.tableArn],
+      }),
+    );
+    webhook.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [tables.groupEvents.tableArn] }),
+    );
+    lineSecret.grantRead(webhook);
+
+    // LINE's own webhook traffic is modest; the limits keep a flood from running up the bill.
+    const api = new WebhookApi(this, 'WebhookApi', { handler: webhook, rateLimit: 500, burstLimit: 1000 });
+
+    const alarms = new OperatorAlarms(this, 'Alarms', { email: props.alarmEmail });
+    alarms.alarmOnAny(
+      'GroupEjected',
+      OperatorAlarms.appMetric('groupsEjected'),
+      'The OA was ejected from a group because another official account is there. See: npm run groups -- list --status ejected --since 1d --aws',
+    );
+    alarms.alarmOnAny(
+      'WebhookFailures',
+      OperatorAlarms.appMetric('webhookErrors'),
+      'The webhook answered 500 (LINE will redeliver).',
+    );
+    alarms.alarmOnAny(
+      'Webhook5xx',
+      api.api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
+      'API Gateway answered 5xx to LINE.',
+    );
+    alarms.alarmOnAny(
+      'WebhookLambdaErrors',
+      webhook.metricErrors({ period: Duration.minutes(5) }),
+      'The webhook function failed.',
+    );
+    alarms.alarmOnAny(
+      'WebhookLambdaThrottles',
+      webhook.metricThrottles({ period: Duration.minutes(5) }),
+      'The webhook function was throttled.',
+    );
+    for (const [role, table] of Object.entries(tables)) {
+      for (const metricName of ['ReadThrottleEvents', 'WriteThrottleEvents']) {
+        alarms.alarmOnAny(
+          `${role}${metricName}`,
+          new cloudwatch.Metric({
+            namespace: 'AWS/DynamoDB',
+            metricName,
+            dimensionsMap: { TableName: table.tableName },
+            statistic: cloudwatch.Stats.SUM,
+            period: Duration.minutes(5),
+          }),
+          `DynamoDB throttled the ${role} table.`,
+        );
+      }
+    }
+
+    new CfnOutput(this, 'WebhookUrl', {
+      value: api.url,
+      description: 'Paste into the LINE Developers console (Messaging API > Webhook URL)',
+    });
+    new CfnOutput(this, 'LineSecretArn', {
+      value: lineSecret.secretArn,
+      description: 'Put the channel secret and access token here',
+    });
+    new CfnOutput(this, 'GroupsTable', { value: tables.groups.tableName });
+    new CfnOutput(this, 'GroupEventsTable', { value: tables.groupEvents.tableName });
+    new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topic.topicArn });
   }
 }

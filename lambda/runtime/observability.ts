@@ -1,9 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Telemetry } from '../app/ports';
+import { METRICS_NAMESPACE, SERVICE_NAME } from './observability-names';
 
-export const SERVICE_NAME = 'line-groups';
-export const METRICS_NAMESPACE = 'LineGroups';
 
 export const logger = new Logger({ serviceName: SERVICE_NAME });
 export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });

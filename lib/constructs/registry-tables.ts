@@ -6,7 +6,7 @@ import {
   tableDefinitions,
   type KeyAttribute,
   type TableRole,
-} from '../lambda/adapters/dynamodb/tables';
+} from '../../lambda/adapters/dynamodb/tables';
 
 const attribute = (key: KeyAttribute): dynamodb.Attribute => ({
   name: key.name,
