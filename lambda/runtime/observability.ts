@@ -3,7 +3,6 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Telemetry } from '../app/ports';
 import { METRICS_NAMESPACE, SERVICE_NAME } from './observability-names';
 
-
 export const logger = new Logger({ serviceName: SERVICE_NAME });
 export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
 
