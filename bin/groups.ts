@@ -1,4 +1,5 @@
-import { groupsCommand, UsageError } from '../lib/cli/groups';
+import { groupsCommand } from '../lib/cli/groups';
+import { UsageError } from '../lib/cli/usage-error';
 
 groupsCommand(process.argv.slice(2), (text) => console.log(text)).then(
   (code) => process.exit(code),

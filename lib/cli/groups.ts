@@ -3,6 +3,9 @@ import { DynamoDbGroupRegistry } from '../../lambda/adapters/dynamodb/group-regi
 import type { GroupStatus } from '../../lambda/domain/group';
 import { connect, connectionOptions } from './connection';
 import { formatTable } from './table';
+import { UsageError } from './usage-error';
+
+export { UsageError };
 
 export const groupsUsage = `Usage:
   npm run groups -- list --status <active|left|ejected> [--since <ISO time|7d|12h|30m>] [--limit <n>] [--json]
@@ -33,10 +36,6 @@ const EVENT_COLUMNS = [
   'isRedelivery',
   'webhookEventId',
 ];
-
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
 
 /** `7d`, `12h`, `30m` before `now`, or an ISO-8601 time; answered as ISO-8601 UTC. */
 export function parseSince(value: string, now = new Date()): string {

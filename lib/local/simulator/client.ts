@@ -1,0 +1,68 @@
+import { signature, webhookBody, type WebhookEvent } from './webhook-events';
+
+export interface WebhookResponse {
+  status: number;
+  body: string;
+}
+
+/** POSTs a webhook exactly as LINE does: JSON body, `x-line-signature` over its bytes. */
+export async function sendWebhook(
+  url: string,
+  secret: string,
+  events: WebhookEvent[],
+  body = webhookBody(events),
+): Promise<WebhookResponse> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      'user-agent': 'LineBotWebhook/2.0',
+      'x-line-signature': signature(body, secret),
+    },
+    body,
+    signal: AbortSignal.timeout(30_000),
+  });
+  return { status: response.status, body: await response.text() };
+}
+
+/** The LINE emulator's control API (only when talking to the local stack). */
+export class EmulatorControl {
+  constructor(readonly url: string) {}
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await fetch(`${this.url}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (!response.ok)
+      throw new Error(`LINE emulator ${method} ${path}: ${response.status} ${await response.text()}`);
+    return (await response.json()) as T;
+  }
+
+  /** A reply token the emulator will accept once, so the bot's reply to a simulated event can succeed. */
+  async replyToken(to: string): Promise<string> {
+    return (await this.call<{ replyToken: string }>('POST', '/emulator/reply-tokens', { to })).replyToken;
+  }
+
+  setChat(groupId: string, chat: Record<string, unknown>): Promise<unknown> {
+    return this.call('PUT', `/emulator/chats/${groupId}`, chat);
+  }
+
+  messages(
+    to?: string,
+  ): Promise<{ sequence: number; via: string; to: string; messages: Record<string, unknown>[] }[]> {
+    return this.call('GET', `/emulator/messages${to ? `?to=${encodeURIComponent(to)}` : ''}`);
+  }
+
+  fault(fault: {
+    match: string;
+    status?: number;
+    delayMs?: number;
+    retryAfterSeconds?: number;
+    count?: number;
+  }): Promise<unknown> {
+    return this.call('POST', '/emulator/faults', fault);
+  }
+}
