@@ -8,6 +8,7 @@ import {
   type Fault,
   type SentMessage,
 } from './state';
+import { couponStatus, validateCouponCreate } from './coupons';
 import { validateMessages } from './validate-messages';
 
 export interface LineEmulator {
@@ -51,7 +52,10 @@ export async function startLineEmulator(
     return chat;
   };
   const deliver = (via: SentMessage['via'], to: string, body: Record<string, unknown>, retryKey?: string) => {
-    const details = validateMessages(body.messages, (id) => state.coupons.get(id)?.status === 'RUNNING');
+    const details = validateMessages(body.messages, (id) => {
+      const coupon = state.coupons.get(id);
+      return coupon !== undefined && couponStatus(coupon) === 'RUNNING';
+    });
     if (details.length > 0)
       throw new HttpError(400, `The request body has ${details.length} error(s)`, details);
     const messages = body.messages as Record<string, unknown>[];
@@ -125,6 +129,39 @@ export async function startLineEmulator(
         ? { type: 'none' }
         : { type: 'limited', value: options.monthlyQuota },
     'GET /v2/bot/message/quota/consumption': () => ({ totalUsage: state.quotaConsumed }),
+    'POST /v2/bot/coupon': ({ body }) => {
+      const details = validateCouponCreate(body);
+      if (details.length > 0)
+        throw new HttpError(400, `The request body has ${details.length} error(s)`, details);
+      const couponId = `${Date.now().toString(36)}${randomUUID().slice(0, 8)}`;
+      state.coupons.set(couponId, { ...body, couponId, createdTimestamp: Math.floor(Date.now() / 1000) });
+      return { couponId };
+    },
+    'GET /v2/bot/coupon': ({ query }) => {
+      const statuses = query.getAll('status');
+      const limit = Number(query.get('limit') ?? 20);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+        throw invalid('limit', 'Must be between 1 and 100');
+      const all = [...state.coupons.values()].filter(
+        (c) => statuses.length === 0 || statuses.includes(couponStatus(c)),
+      );
+      const start = Number(query.get('start') ?? 0);
+      const page = all.slice(start, start + limit).map((c) => ({ couponId: c.couponId, title: c.title }));
+      return { items: page, ...(start + limit < all.length && { next: String(start + limit) }) };
+    },
+    'GET /v2/bot/coupon/([^/]+)': ({ params: [couponId] }) => {
+      const coupon = state.coupons.get(couponId);
+      if (!coupon) throw new HttpError(404, 'Not found');
+      const { closed: _closed, ...detail } = coupon;
+      return { ...detail, status: couponStatus(coupon) };
+    },
+    'PUT /v2/bot/coupon/([^/]+)/close': ({ params: [couponId] }) => {
+      const coupon = state.coupons.get(couponId);
+      if (!coupon) throw new HttpError(404, 'Not found');
+      if (couponStatus(coupon) === 'CLOSED') throw new HttpError(410, 'The coupon is already closed');
+      coupon.closed = true;
+      return {};
+    },
   };
 
   const control: Record<string, Route> = {
@@ -162,6 +199,7 @@ export async function startLineEmulator(
         }
       }
       if (!isControl) {
+        state.requests.push({ method: req.method ?? '', path: url.pathname, headers: req.headers, body });
         if (req.headers.authorization !== `Bearer ${options.channelAccessToken}`) {
           throw new HttpError(
             401,

@@ -49,6 +49,13 @@ export class EmulatorState {
   readonly replyTokens = new Map<string, { to: string; expiresAt: number }>();
   /** X-Line-Retry-Key -> the request id it answered, so a retried push is accepted once. */
   readonly retryKeys = new Map<string, string>();
+  /** Every Messaging API request received, for contract tests. */
+  readonly requests: {
+    method: string;
+    path: string;
+    headers: Record<string, unknown>;
+    body: Record<string, unknown>;
+  }[] = [];
   /** Coupons created through the API, by couponId. */
   readonly coupons = new Map<string, Record<string, unknown>>();
   quotaConsumed = 0;
@@ -97,6 +104,7 @@ export class EmulatorState {
     this.replyTokens.clear();
     this.retryKeys.clear();
     this.coupons.clear();
+    this.requests.length = 0;
     this.quotaConsumed = 0;
   }
 }

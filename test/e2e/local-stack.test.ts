@@ -1,0 +1,99 @@
+import { connect } from 'node:net';
+import { groupsCommand } from '../../lib/cli/groups';
+import { EmulatorControl } from '../../lib/local/simulator/client';
+import { Simulator } from '../../lib/local/simulator/scenarios';
+import { newGroupId, newRoomId } from '../../lib/local/simulator/webhook-events';
+import { startLocalStackProcess, type LocalStackProcess } from '../support/local-stack-process';
+
+// The whole product as `npm start` runs it: its own DynamoDB Local, the LINE emulator, the webhook
+// server; driven by the simulator's code; read back through the operators' CLI in --json mode.
+let stack: LocalStackProcess;
+let simulator: Simulator;
+let emulator: EmulatorControl;
+
+beforeAll(async () => {
+  stack = await startLocalStackProcess();
+  emulator = new EmulatorControl(stack.emulatorUrl);
+  simulator = new Simulator({ url: stack.webhookUrl, secret: 'local-channel-secret', emulator });
+}, 90_000);
+afterAll(async () => {
+  await stack?.interrupt();
+});
+
+async function groups(...argv: string[]) {
+  const out: string[] = [];
+  const code = await groupsCommand([...argv, '--json'], (t) => out.push(t), {
+    DYNAMODB_ENDPOINT: stack.dynamoDbEndpoint,
+  });
+  return { code, json: JSON.parse(out.join('\n')) as unknown };
+}
+
+describe('npm start, end to end', () => {
+  it('prints what it started, with the dev credentials', () => {
+    expect(stack.output()).toMatch(/webhook\s+POST http:\/\/127\.0\.0\.1:\d+\/webhook/);
+    expect(stack.output()).toContain('DynamoDB Local, in memory');
+    expect(stack.output()).toContain('local-channel-secret (dev default)');
+  });
+
+  it('join: the group is active in the table, with its name from LINE', async () => {
+    const groupId = newGroupId();
+    await emulator.setChat(groupId, { groupName: '新宿店のみなさん', memberCount: 4 });
+    const [step] = await simulator.run({ name: 'join', groupId });
+    expect(step!.response.status).toBe(200);
+    const { json } = await groups('show', groupId);
+    expect(json).toMatchObject({
+      group: { groupId, status: 'active', groupName: '新宿店のみなさん', memberCount: 4, joinCount: 1 },
+    });
+  });
+
+  it('eject: join then immediate leave is recorded as an ejection, listed for operators', async () => {
+    const groupId = newGroupId();
+    const steps = await simulator.run({ name: 'eject', groupId });
+    expect(steps.map((s) => s.response.status)).toEqual([200, 200]);
+    const { json } = await groups('list', '--status', 'ejected', '--since', '1h');
+    expect(json).toEqual(
+      expect.arrayContaining([expect.objectContaining({ groupId, leaveReason: 'second_official_account' })]),
+    );
+    expect(stack.output()).toContain(`group ejected: ${groupId}`);
+  });
+
+  it('message, member-joined, leave and redelivery: a removal, each event once', async () => {
+    const groupId = newGroupId();
+    await simulator.run({ name: 'join', groupId });
+    await simulator.run({ name: 'message', groupId, text: 'よろしくお願いします' });
+    const [memberJoined] = await simulator.run({ name: 'member-joined', groupId });
+    await simulator.run({ name: 'redeliver', events: memberJoined!.events });
+    await new Promise((r) => setTimeout(r, 5)); // the leave comes later than the activity
+    await simulator.run({ name: 'leave', groupId });
+    const { json } = await groups('show', groupId);
+    const shown = json as { group: Record<string, unknown>; events: { eventType: string }[] };
+    expect(shown.group).toMatchObject({ status: 'left', leaveReason: 'removed' });
+    expect(shown.events.map((e) => e.eventType)).toEqual(['leave', 'memberJoined', 'message', 'join']);
+  });
+
+  it('multi-person chats work the same way', async () => {
+    const roomId = newRoomId();
+    await simulator.run({ name: 'join', groupId: roomId });
+    const { json } = await groups('show', roomId);
+    expect(json).toMatchObject({ group: { chatType: 'room', status: 'active' } });
+  });
+
+  it('a webhook signed with another secret is refused with 401', async () => {
+    const wrong = new Simulator({ url: stack.webhookUrl, secret: 'not-the-secret' });
+    const [step] = await wrong.run({ name: 'join', groupId: newGroupId() });
+    expect(step!.response.status).toBe(401);
+  });
+
+  it('Ctrl-C stops everything it started: nothing left listening', async () => {
+    const port = Number(new URL(stack.dynamoDbEndpoint).port);
+    const code = await stack.interrupt();
+    expect(code).toBe(0);
+    expect(stack.output()).toContain('stopped; nothing left running.');
+    const refused = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => (socket.destroy(), resolve(false)));
+      socket.once('error', () => resolve(true));
+    });
+    expect(refused).toBe(true);
+  }, 30_000);
+});

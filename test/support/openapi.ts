@@ -1,0 +1,84 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import Ajv, { type ValidateFunction } from 'ajv';
+import { parse } from 'yaml';
+
+/**
+ * LINE's official OpenAPI files, read at test time from ../shared/line-openapi (never copied into
+ * the project). LINE_OPENAPI_DIR points elsewhere. In CI they must be there.
+ */
+export const OPENAPI_DIR = resolve(
+  process.env.LINE_OPENAPI_DIR ?? join(__dirname, '..', '..', '..', 'shared', 'line-openapi'),
+);
+export const openApiAvailable = existsSync(join(OPENAPI_DIR, 'webhook.yml'));
+
+type Schema = Record<string, unknown>;
+interface Spec {
+  paths: Record<string, Record<string, unknown>>;
+  components: { schemas: Record<string, Schema> };
+}
+
+/** Ajv has no OpenAPI discriminator without oneOf; we follow the mapping ourselves (see `check`). */
+function stripDiscriminators(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(stripDiscriminators);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([k]) => k !== 'discriminator')
+        .map(([k, v]) => [k, stripDiscriminators(v)]),
+    );
+  }
+  return value;
+}
+
+export class OpenApi {
+  readonly spec: Spec;
+  private readonly ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+  private readonly validators = new Map<string, ValidateFunction>();
+
+  constructor(file: 'webhook.yml' | 'messaging-api.yml') {
+    this.spec = parse(readFileSync(join(OPENAPI_DIR, file), 'utf8')) as Spec;
+    this.ajv.addSchema({ components: stripDiscriminators(this.spec.components) }, 'spec');
+  }
+
+  /** The schema a discriminator maps `value` to, e.g. Event + {type: 'join'} -> JoinEvent. */
+  mapped(schemaName: string, value: Record<string, unknown>): string | undefined {
+    const discriminator = this.spec.components.schemas[schemaName]?.discriminator as
+      { propertyName: string; mapping: Record<string, string> } | undefined;
+    const ref = discriminator?.mapping[String(value[discriminator.propertyName])];
+    return ref?.split('/').pop();
+  }
+
+  /** Errors of `value` against a named schema, following its discriminator one level down. */
+  errors(schemaName: string, value: unknown): string[] {
+    let validate = this.validators.get(schemaName);
+    if (!validate) {
+      validate = this.ajv.getSchema(`spec#/components/schemas/${schemaName}`);
+      if (!validate) throw new Error(`no schema ${schemaName}`);
+      this.validators.set(schemaName, validate);
+    }
+    const errors = validate(value)
+      ? []
+      : (validate.errors ?? []).map((e) => `${schemaName}${e.instancePath} ${e.message}`);
+    const sub =
+      value && typeof value === 'object'
+        ? this.mapped(schemaName, value as Record<string, unknown>)
+        : undefined;
+    return sub && sub !== schemaName ? [...errors, ...this.errors(sub, value)] : errors;
+  }
+
+  /** The operation for a concrete request, e.g. POST /v2/bot/group/C1/leave -> leaveGroup. */
+  operation(method: string, path: string): { operationId: string; requestSchema?: string } | undefined {
+    for (const [template, operations] of Object.entries(this.spec.paths)) {
+      const pattern = new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`);
+      const op = operations[method.toLowerCase()] as
+        | { operationId: string; requestBody?: { content: Record<string, { schema: { $ref?: string } }> } }
+        | undefined;
+      if (op && pattern.test(path)) {
+        const ref = op.requestBody?.content['application/json']?.schema.$ref;
+        return { operationId: op.operationId, ...(ref && { requestSchema: ref.split('/').pop() }) };
+      }
+    }
+    return undefined;
+  }
+}
