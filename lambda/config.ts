@@ -1,4 +1,4 @@
-import { defaultTableNames, type TableRole } from './adapters/dynamodb/tables';
+import { tableNamesFrom, type TableRole } from './adapters/dynamodb/tables';
 
 /** Everything the functions read from their environment, checked once at start. */
 export interface Config {
@@ -15,18 +15,24 @@ export interface Config {
   ejectionWindowMs: number;
   eventRetentionDays: number;
   lookupTimeoutMs: number;
+  /** How long the webhook keeps the operator's settings (templates, group coupon) before re-reading. */
+  settingsCacheMs: number;
 }
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+/** A number from the environment, `fallback` when unset; `allowZero` for durations that may be off. */
+function numberFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, allowZero = false): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0)
-    throw new ConfigError(`${name} must be a positive number, got "${raw}"`);
+  if (!Number.isFinite(value) || value < 0 || (value === 0 && !allowZero)) {
+    throw new ConfigError(
+      `${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got "${raw}"`,
+    );
+  }
   return value;
 }
 
@@ -34,18 +40,16 @@ const optional = (value: string | undefined) => (value === undefined || value ==
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const config: Config = {
-    tables: {
-      groups: optional(env.GROUPS_TABLE) ?? defaultTableNames.groups,
-      groupEvents: optional(env.GROUP_EVENTS_TABLE) ?? defaultTableNames.groupEvents,
-    },
+    tables: tableNamesFrom(env),
     dynamoDbEndpoint: optional(env.DYNAMODB_ENDPOINT),
     lineApiBaseUrl: optional(env.LINE_API_BASE_URL),
     channelSecret: optional(env.LINE_CHANNEL_SECRET),
     channelAccessToken: optional(env.LINE_CHANNEL_ACCESS_TOKEN),
     lineSecretId: optional(env.LINE_SECRET_ID),
-    ejectionWindowMs: positiveNumber(env, 'EJECTION_WINDOW_SECONDS', 60) * 1000,
-    eventRetentionDays: positiveNumber(env, 'EVENT_RETENTION_DAYS', 90),
-    lookupTimeoutMs: positiveNumber(env, 'LINE_LOOKUP_TIMEOUT_MS', 3000),
+    ejectionWindowMs: numberFrom(env, 'EJECTION_WINDOW_SECONDS', 60) * 1000,
+    eventRetentionDays: numberFrom(env, 'EVENT_RETENTION_DAYS', 90),
+    lookupTimeoutMs: numberFrom(env, 'LINE_LOOKUP_TIMEOUT_MS', 3000),
+    settingsCacheMs: numberFrom(env, 'SETTINGS_CACHE_SECONDS', 30, true) * 1000,
   };
   if (!config.lineSecretId && !(config.channelSecret && config.channelAccessToken)) {
     throw new ConfigError('set LINE_SECRET_ID, or both LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN');

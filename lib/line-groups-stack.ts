@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { environmentFor, type TableRole } from '../lambda/adapters/dynamodb/tables';
 import { NodeFunction } from './constructs/node-function';
 import { OperatorAlarms } from './constructs/operator-alarms';
 import { RegistryTables } from './constructs/registry-tables';
@@ -35,13 +36,15 @@ export class LineGroupsStack extends Stack {
     });
 
     const { tables } = new RegistryTables(this, 'Registry');
+    const tableNames = Object.fromEntries(
+      Object.entries(tables).map(([role, t]) => [role, t.tableName]),
+    ) as Record<TableRole, string>;
 
     const webhook = new NodeFunction(this, 'Webhook', {
       handler: 'webhook',
       description: 'LINE webhook: verifies the signature and records group events',
       environment: {
-        GROUPS_TABLE: tables.groups.tableName,
-        GROUP_EVENTS_TABLE: tables.groupEvents.tableName,
+        ...environmentFor(tableNames),
         LINE_SECRET_ID: lineSecret.secretArn,
         EJECTION_WINDOW_SECONDS: String(props.ejectionWindowSeconds ?? 60),
       },
@@ -56,6 +59,13 @@ export class LineGroupsStack extends Stack {
     );
     webhook.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [tables.groupEvents.tableArn] }),
+    );
+    // Templates, the group coupon and keyword coupons, read (and cached) to answer in groups.
+    webhook.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:BatchGetItem'],
+        resources: [tables.settings.tableArn, tables.coupons.tableArn],
+      }),
     );
     lineSecret.grantRead(webhook);
 

@@ -1,6 +1,9 @@
 import type { ChatEvent } from '../domain/events';
 import type { ChatType, Group, GroupStatus } from '../domain/group';
+import type { Offers } from '../domain/coupon-policy';
 import type { Decision } from '../domain/lifecycle';
+import type { Message } from '../domain/messages';
+import type { ReplyKind } from '../domain/replies';
 
 /** One webhook event as kept in the group events table. */
 export interface GroupEventRecord {
@@ -14,6 +17,8 @@ export interface GroupEventRecord {
   /** The chat's status right after this event. */
   status: GroupStatus;
   leaveReason?: string;
+  /** What the bot answered to this event with its reply token, if anything. */
+  reply?: ReplyKind;
   recordedAt: string;
 }
 
@@ -45,6 +50,15 @@ export interface LineLookups {
   getMemberCount(chatType: ChatType, groupId: string): Promise<number>;
 }
 
+/** The operator's current templates and coupons (cached by the adapter). */
+export interface OffersSource {
+  current(): Promise<Offers>;
+}
+
+export interface ReplySender {
+  reply(replyToken: string, messages: Message[]): Promise<void>;
+}
+
 export interface Clock {
   now(): Date;
 }
@@ -58,7 +72,12 @@ export type MetricName =
   | 'eventsDuplicate'
   | 'eventsIgnored'
   | 'lineLookupFailures'
-  | 'webhookErrors';
+  | 'webhookErrors'
+  | 'welcomesSent'
+  | 'couponRepliesSent'
+  | 'repliesFailed'
+  | 'campaignPushesSent'
+  | 'campaignPushesFailed';
 
 export interface Telemetry {
   count(metric: MetricName, value?: number): void;

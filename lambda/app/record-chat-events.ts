@@ -1,12 +1,25 @@
+import { decideReply, mayReply, type Offers, type Reply } from '../domain/coupon-policy';
 import type { ChatEvent, Observation } from '../domain/events';
 import type { Group } from '../domain/group';
 import { applyEvent, applyObservation, decide, type LifecyclePolicy } from '../domain/lifecycle';
+import { assertValidMessages } from '../domain/messages';
 import { ConcurrentUpdateError, DuplicateEventsError, NotAMemberError } from './errors';
-import type { Clock, GroupEventRecord, GroupRegistry, LineLookups, Log, Telemetry } from './ports';
+import type {
+  Clock,
+  GroupEventRecord,
+  GroupRegistry,
+  LineLookups,
+  Log,
+  OffersSource,
+  ReplySender,
+  Telemetry,
+} from './ports';
 
 export interface RecordChatEventsDeps {
   registry: GroupRegistry;
   line: LineLookups;
+  offers: OffersSource;
+  replies: ReplySender;
   policy: LifecyclePolicy;
   clock: Clock;
   log: Log;
@@ -47,18 +60,28 @@ export async function recordChatEvents(events: ChatEvent[], deps: RecordChatEven
 }
 
 async function recordForChat(events: ChatEvent[], deps: RecordChatEventsDeps): Promise<void> {
+  // Offers are read only for batches that could be answered (a join, a text message).
+  const offers = events.some(mayReply) ? await deps.offers.current() : undefined;
   let pending = events;
   for (let attempt = 1; pending[0]; attempt++) {
     const stored = await deps.registry.load(pending[0].groupId);
     const before = stored?.group;
     const records: GroupEventRecord[] = [];
-    let group = applyEvents(before, pending, records, deps);
+    let replies: Reply[] = [];
+    let group = applyEvents(before, pending, records, replies, offers, deps);
     for (const observation of await lookups(before, group, pending, deps)) {
       group = applyObservation(group, observation, deps.policy);
+    }
+    if (group.status !== 'active') {
+      // Ejected at join (LINE said "not a member"): nobody to answer.
+      replies = [];
+      for (const record of records) delete record.reply;
     }
     try {
       await deps.registry.save(group, stored?.version, records);
       report(before, group, records, deps);
+      // Only after the save: a redelivery is refused as a duplicate, so no reply is ever sent twice.
+      await Promise.all(replies.map((reply) => sendReply(reply, group.groupId, deps)));
       return;
     } catch (error) {
       if (error instanceof DuplicateEventsError) {
@@ -74,16 +97,35 @@ async function recordForChat(events: ChatEvent[], deps: RecordChatEventsDeps): P
   }
 }
 
+/** Best effort: a failed reply is logged and counted, never retried (reply tokens are single-use). */
+async function sendReply(reply: Reply, groupId: string, deps: RecordChatEventsDeps): Promise<void> {
+  try {
+    assertValidMessages(reply.messages, `${reply.kind} reply`);
+    await deps.replies.reply(reply.replyToken, reply.messages);
+    deps.telemetry.count(reply.kind === 'welcome' ? 'welcomesSent' : 'couponRepliesSent');
+    deps.log.info(`${reply.kind} reply sent`, { groupId, couponId: reply.coupon?.couponId ?? null });
+  } catch (error) {
+    deps.telemetry.count('repliesFailed');
+    deps.log.error(`${reply.kind} reply failed`, { groupId, error: (error as Error).message });
+  }
+}
+
 /** Folds the events into the chat, noting for each what it did. `events` is never empty. */
 function applyEvents(
   before: Group | undefined,
   events: ChatEvent[],
   records: GroupEventRecord[],
+  replies: Reply[],
+  offers: Offers | undefined,
   deps: RecordChatEventsDeps,
 ): Group {
   return events.reduce<Group | undefined>((group, event) => {
-    const next = applyEvent(group, event, deps.policy);
-    records.push(toRecord(event, decide(group, next, event), next, deps.clock));
+    let next = applyEvent(group, event, deps.policy);
+    const decision = decide(group, next, event);
+    let reply: Reply | undefined;
+    if (offers) ({ group: next, reply } = decideReply(next, event, decision, offers));
+    if (reply) replies.push(reply);
+    records.push({ ...toRecord(event, decision, next, deps.clock), ...(reply && { reply: reply.kind }) });
     return next;
   }, before) as Group;
 }

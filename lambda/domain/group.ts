@@ -47,6 +47,9 @@ export interface Group {
   summaryObservedAt?: string;
   memberCountObservedAt?: string;
 
+  /** Event time of the last keyword that was answered with a coupon (the cool-down). */
+  lastCouponReplyAt?: string;
+
   status: GroupStatus;
   statusChangedAt: string;
   /** Set while `status` is `left` or `ejected`. */

@@ -1,6 +1,8 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { documentClient } from '../adapters/dynamodb/document-client';
+import { DynamoDbCouponStore } from '../adapters/dynamodb/coupon-store';
 import { DynamoDbGroupRegistry, MAX_EVENTS_PER_SAVE } from '../adapters/dynamodb/group-registry';
+import { cachedOffers, DynamoDbSettingsStore } from '../adapters/dynamodb/settings-store';
 import { LineApi } from '../adapters/line/line-api';
 import type { Log, Telemetry } from '../app/ports';
 import { recordChatEvents } from '../app/record-chat-events';
@@ -16,8 +18,11 @@ export async function createWebhookRuntime(
   observe: { log: Log; telemetry: Telemetry },
 ): Promise<WebhookHandler> {
   const credentials = await channelCredentials(config);
+  const client = documentClient(config);
+  const coupons = new DynamoDbCouponStore(client, config.tables.coupons);
+  const settings = new DynamoDbSettingsStore(client, config.tables.settings);
   const registry = new DynamoDbGroupRegistry({
-    client: documentClient(config),
+    client,
     tables: config.tables,
     eventRetentionDays: config.eventRetentionDays,
   });
@@ -28,6 +33,8 @@ export async function createWebhookRuntime(
   const deps = {
     registry,
     line,
+    replies: line,
+    offers: cachedOffers(() => settings.offers(coupons), config.settingsCacheMs),
     policy: { ejectionWindowMs: config.ejectionWindowMs },
     clock: { now: () => new Date() },
     maxEventsPerSave: MAX_EVENTS_PER_SAVE,

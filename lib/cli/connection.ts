@@ -1,4 +1,4 @@
-import { defaultTableNames, type TableRole } from '../../lambda/adapters/dynamodb/tables';
+import { tableNamesFrom } from '../../lambda/adapters/dynamodb/tables';
 import { documentClient } from '../../lambda/adapters/dynamodb/document-client';
 import { localDynamoDbEndpoint } from '../local/defaults';
 
@@ -14,10 +14,7 @@ export interface ConnectionFlags {
  */
 export function connect(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env) {
   const endpoint = env.DYNAMODB_ENDPOINT || (flags.aws ? undefined : localDynamoDbEndpoint);
-  const tables: Record<TableRole, string> = {
-    groups: flags['groups-table'] || env.GROUPS_TABLE || defaultTableNames.groups,
-    groupEvents: flags['events-table'] || env.GROUP_EVENTS_TABLE || defaultTableNames.groupEvents,
-  };
+  const tables = tableNamesFrom(env, { groups: flags['groups-table'], groupEvents: flags['events-table'] });
   return { client: documentClient({ dynamoDbEndpoint: endpoint }, env), tables, endpoint: endpoint ?? 'AWS' };
 }
 

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import {
   defaultTableNames,
   tableDefinitions,
+  tableRoles,
   type KeyAttribute,
   type TableRole,
 } from '../../lambda/adapters/dynamodb/tables';
@@ -24,7 +25,7 @@ export class RegistryTables extends Construct {
     super(scope, id);
     const table = (role: TableRole) => {
       const def = tableDefinitions[role];
-      return new dynamodb.TableV2(this, role === 'groups' ? 'Groups' : 'GroupEvents', {
+      return new dynamodb.TableV2(this, role.charAt(0).toUpperCase() + role.slice(1), {
         tableName: props.tableNames?.[role] ?? defaultTableNames[role],
         partitionKey: attribute(def.partitionKey),
         ...(def.sortKey && { sortKey: attribute(def.sortKey) }),
@@ -40,6 +41,9 @@ export class RegistryTables extends Construct {
         removalPolicy: RemovalPolicy.RETAIN,
       });
     };
-    this.tables = { groups: table('groups'), groupEvents: table('groupEvents') };
+    this.tables = Object.fromEntries(tableRoles.map((role) => [role, table(role)])) as Record<
+      TableRole,
+      dynamodb.TableV2
+    >;
   }
 }

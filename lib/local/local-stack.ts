@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ensureTable } from '../../lambda/adapters/dynamodb/create-tables';
-import { tableDefinitions, type TableRole } from '../../lambda/adapters/dynamodb/tables';
+import { tableDefinitions, tableRoles, type TableRole } from '../../lambda/adapters/dynamodb/tables';
 import { loadConfig } from '../../lambda/config';
 import { localDynamoDbClient, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 import { localDefaults } from './defaults';
@@ -65,7 +65,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const config = loadConfig(env);
     const client = localDynamoDbClient(env.DYNAMODB_ENDPOINT);
-    for (const role of Object.keys(tableDefinitions) as TableRole[]) {
+    for (const role of tableRoles) {
       await ensureTable(client, config.tables[role], tableDefinitions[role]);
     }
     client.destroy();
@@ -82,7 +82,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     print(
       `  DynamoDB        ${env.DYNAMODB_ENDPOINT}${dynamoDb ? (options.persist ? ` (DynamoDB Local, data in ${localDefaults.persistDir}/)` : ' (DynamoDB Local, in memory)') : ''}`,
     );
-    print(`  tables          ${config.tables.groups}, ${config.tables.groupEvents}`);
+    print(`  tables          ${Object.values(config.tables).join(', ')}`);
     print(
       `  LINE API        ${env.LINE_API_BASE_URL}${emulator ? ' (LINE platform emulator; messages at /emulator/messages)' : ''}`,
     );

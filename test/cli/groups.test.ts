@@ -1,3 +1,4 @@
+import { environmentFor } from '../../lambda/adapters/dynamodb/tables';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { groupsCommand, parseSince, UsageError } from '../../lib/cli/groups';
@@ -14,8 +15,7 @@ beforeAll(async () => {
   h = await startHarness();
   env = {
     DYNAMODB_ENDPOINT: testDynamoDbEndpoint(),
-    GROUPS_TABLE: h.tables.groups,
-    GROUP_EVENTS_TABLE: h.tables.groupEvents,
+    ...environmentFor(h.tables),
   };
   const now = Date.now();
   h.line.state.chats.set(active, { chatType: 'group', groupName: '池袋店', memberCount: 8, isMember: true });

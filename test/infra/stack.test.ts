@@ -59,7 +59,7 @@ describe('LineGroups stack', () => {
 
   it('tables: on demand, point-in-time recovery, deletion protection, kept on stack deletion', () => {
     const tables = template.findResources('AWS::DynamoDB::GlobalTable');
-    expect(Object.keys(tables)).toHaveLength(2);
+    expect(Object.keys(tables)).toHaveLength(6);
     for (const table of Object.values(tables)) {
       expect(table).toMatchObject({
         DeletionPolicy: 'Retain',

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ensureTable } from '../../lambda/adapters/dynamodb/create-tables';
-import { tableDefinitions, type TableRole } from '../../lambda/adapters/dynamodb/tables';
+import { tableDefinitions, tableRoles, type TableRole } from '../../lambda/adapters/dynamodb/tables';
 import { localDynamoDbClient } from '../../lib/local/dynamodb-local';
 
 export type TableNames = Record<TableRole, string>;
@@ -20,12 +20,8 @@ export async function createTestTables(): Promise<{
 }> {
   const client = localDynamoDbClient(testDynamoDbEndpoint());
   const suffix = randomUUID().slice(0, 8);
-  const tables = { groups: `groups-${suffix}`, groupEvents: `group-events-${suffix}` } satisfies TableNames;
-  await Promise.all(
-    (Object.keys(tables) as TableRole[]).map((role) =>
-      ensureTable(client, tables[role], tableDefinitions[role]),
-    ),
-  );
+  const tables = Object.fromEntries(tableRoles.map((role) => [role, `${role}-${suffix}`])) as TableNames;
+  await Promise.all(tableRoles.map((role) => ensureTable(client, tables[role], tableDefinitions[role])));
   return {
     client,
     tables,

@@ -1,6 +1,11 @@
+import { environmentFor } from '../../lambda/adapters/dynamodb/tables';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
+import { DynamoDbCouponStore } from '../../lambda/adapters/dynamodb/coupon-store';
 import { DynamoDbGroupRegistry } from '../../lambda/adapters/dynamodb/group-registry';
+import { DynamoDbSettingsStore } from '../../lambda/adapters/dynamodb/settings-store';
+import { LineApi } from '../../lambda/adapters/line/line-api';
+import type { CouponDeps } from '../../lambda/app/manage-coupons';
 import type { Log, MetricName, Telemetry } from '../../lambda/app/ports';
 import { loadConfig } from '../../lambda/config';
 import { createWebhookRuntime, type WebhookHandler } from '../../lambda/runtime/webhook-runtime';
@@ -34,6 +39,8 @@ export interface Harness {
   line: LineEmulator;
   recorder: Recorder;
   handler: WebhookHandler;
+  /** The operators' side: coupons and settings in these tables, LINE = the emulator. */
+  couponDeps: CouponDeps;
   /** Posts events as LINE does: one signed webhook. */
   post(
     events: WebhookEvent[],
@@ -49,16 +56,25 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
   const recorder = new Recorder();
   const config = loadConfig({
     DYNAMODB_ENDPOINT: testDynamoDbEndpoint(),
-    GROUPS_TABLE: db.tables.groups,
-    GROUP_EVENTS_TABLE: db.tables.groupEvents,
+    ...environmentFor(db.tables),
     LINE_API_BASE_URL: line.url,
     LINE_CHANNEL_SECRET: CHANNEL_SECRET,
     LINE_CHANNEL_ACCESS_TOKEN: CHANNEL_ACCESS_TOKEN,
+    SETTINGS_CACHE_SECONDS: '0',
     ...env,
   });
   const handler = await createWebhookRuntime(config, { log: recorder, telemetry: recorder });
+  const documents = DynamoDBDocumentClient.from(db.client, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  const couponDeps: CouponDeps = {
+    line: new LineApi({ channelAccessToken: CHANNEL_ACCESS_TOKEN, baseURL: line.url }),
+    coupons: new DynamoDbCouponStore(documents, db.tables.coupons),
+    settings: new DynamoDbSettingsStore(documents, db.tables.settings),
+    now: () => new Date(),
+  };
   const registry = new DynamoDbGroupRegistry({
-    client: DynamoDBDocumentClient.from(db.client),
+    client: documents,
     tables: db.tables,
     eventRetentionDays: 90,
   });
@@ -68,6 +84,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     line,
     recorder,
     handler,
+    couponDeps,
     post(events, options = {}) {
       const body = Buffer.from(options.rawBody ?? webhookBody(events));
       return handler(

@@ -1,3 +1,4 @@
+import { environmentFor } from '../../lambda/adapters/dynamodb/tables';
 import { loadConfig } from '../../lambda/config';
 import { createWebhookRuntime } from '../../lambda/runtime/webhook-runtime';
 import { apiGatewayEvent } from '../../lib/local/api-gateway-event';
@@ -300,8 +301,7 @@ describe('webhook: transient failures', () => {
     const broken = await createWebhookRuntime(
       loadConfig({
         DYNAMODB_ENDPOINT: 'http://127.0.0.1:9', // nothing listens on the discard port
-        GROUPS_TABLE: h.tables.groups,
-        GROUP_EVENTS_TABLE: h.tables.groupEvents,
+        ...environmentFor(h.tables),
         LINE_API_BASE_URL: h.line.url,
         LINE_CHANNEL_SECRET: CHANNEL_SECRET,
         LINE_CHANNEL_ACCESS_TOKEN: CHANNEL_ACCESS_TOKEN,

@@ -1,7 +1,8 @@
 import { HTTPFetchError, messagingApi } from '@line/bot-sdk';
 import { NotAMemberError } from '../../app/errors';
-import type { ChatSummary, LineLookups } from '../../app/ports';
+import type { ChatSummary, LineLookups, ReplySender } from '../../app/ports';
 import type { ChatType } from '../../domain/group';
+import type { Message } from '../../domain/messages';
 
 export interface LineApiOptions {
   channelAccessToken: string;
@@ -13,8 +14,44 @@ export interface LineApiOptions {
 const isNotAMember = (error: unknown) =>
   error instanceof HTTPFetchError && (error.status === 403 || error.status === 404);
 
+/** LINE refused a request; what a caller needs to decide whether and when to try again. */
+export class LineApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly retryAfterSeconds?: number,
+    /** On 409 to a push with X-Line-Retry-Key: LINE accepted that key before. */
+    readonly acceptedRequestId?: string,
+  ) {
+    super(message);
+    this.name = 'LineApiError';
+  }
+
+  /** Worth retrying with the same request (and the same retry key). */
+  get isTransient(): boolean {
+    return this.status === 429 || this.status >= 500;
+  }
+}
+
+function toLineApiError(error: unknown): unknown {
+  if (!(error instanceof HTTPFetchError)) return error;
+  let message = error.body;
+  try {
+    message = (JSON.parse(error.body) as { message?: string }).message ?? error.body;
+  } catch {
+    // LINE's errors are JSON; anything else is kept as text.
+  }
+  const retryAfter = Number(error.headers.get('retry-after'));
+  return new LineApiError(
+    error.status,
+    `LINE answered ${error.status}: ${message}`,
+    Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
+    error.headers.get('x-line-accepted-request-id') ?? undefined,
+  );
+}
+
 /** The Messaging API through LINE's own SDK, with LINE's error codes turned into ours. */
-export class LineApi implements LineLookups {
+export class LineApi implements LineLookups, ReplySender {
   readonly client: messagingApi.MessagingApiClient;
 
   constructor(options: LineApiOptions) {
@@ -37,6 +74,48 @@ export class LineApi implements LineLookups {
         : this.client.getGroupMemberCount(groupId),
     );
     return count;
+  }
+
+  async reply(replyToken: string, messages: Message[]): Promise<void> {
+    await this.send(() =>
+      this.client.replyMessage({ replyToken, messages: messages as messagingApi.Message[] }),
+    );
+  }
+
+  /** A push LINE accepts at most once per `retryKey` (a UUID), so retrying it is safe. */
+  async push(to: string, messages: Message[], retryKey: string): Promise<void> {
+    await this.send(() =>
+      this.client.pushMessage({ to, messages: messages as messagingApi.Message[] }, retryKey),
+    );
+  }
+
+  /** This month's push allowance left, or undefined when the plan has no limit. */
+  async remainingQuota(): Promise<number | undefined> {
+    const [quota, used] = await Promise.all([
+      this.send(() => this.client.getMessageQuota()),
+      this.send(() => this.client.getMessageQuotaConsumption()),
+    ]);
+    return quota.type === 'limited' ? (quota.value ?? 0) - used.totalUsage : undefined;
+  }
+
+  createCoupon(request: messagingApi.CouponCreateRequest): Promise<messagingApi.CouponCreateResponse> {
+    return this.send(() => this.client.createCoupon(request));
+  }
+
+  getCoupon(couponId: string): Promise<messagingApi.CouponResponse> {
+    return this.send(() => this.client.getCouponDetail(couponId));
+  }
+
+  async closeCoupon(couponId: string): Promise<void> {
+    await this.send(() => this.client.closeCoupon(couponId));
+  }
+
+  private async send<T>(request: () => Promise<T>): Promise<T> {
+    try {
+      return await request();
+    } catch (error) {
+      throw toLineApiError(error);
+    }
   }
 
   private async call<T>(groupId: string, request: () => Promise<T>): Promise<T> {

@@ -1,4 +1,4 @@
-import type { ErrorDetail } from './validate-messages';
+import type { ErrorDetail } from '../../../lambda/domain/messages';
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);

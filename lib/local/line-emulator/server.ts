@@ -9,7 +9,7 @@ import {
   type SentMessage,
 } from './state';
 import { couponStatus, validateCouponCreate } from './coupons';
-import { validateMessages } from './validate-messages';
+import { messageErrors } from '../../../lambda/domain/messages';
 
 export interface LineEmulator {
   url: string;
@@ -52,7 +52,7 @@ export async function startLineEmulator(
     return chat;
   };
   const deliver = (via: SentMessage['via'], to: string, body: Record<string, unknown>, retryKey?: string) => {
-    const details = validateMessages(body.messages, (id) => {
+    const details = messageErrors(body.messages, (id) => {
       const coupon = state.coupons.get(id);
       return coupon !== undefined && couponStatus(coupon) === 'RUNNING';
     });

@@ -1,0 +1,48 @@
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  ScanCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { Coupon } from '../../domain/coupons';
+
+/** The coupons table: the LINE coupons we send, keyed by LINE's couponId. */
+export class DynamoDbCouponStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async put(coupon: Coupon): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: coupon }));
+  }
+
+  async get(couponId: string): Promise<Coupon | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { couponId } }));
+    return Item as Coupon | undefined;
+  }
+
+  async getMany(couponIds: string[]): Promise<Coupon[]> {
+    const unique = [...new Set(couponIds)];
+    if (unique.length === 0) return [];
+    const { Responses } = await this.client.send(
+      new BatchGetCommand({
+        RequestItems: { [this.tableName]: { Keys: unique.map((couponId) => ({ couponId })) } },
+      }),
+    );
+    return (Responses?.[this.tableName] ?? []) as Coupon[];
+  }
+
+  /** Every coupon, newest first. The table holds an operator's coupons: tens, not millions. */
+  async list(): Promise<Coupon[]> {
+    const coupons: Coupon[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(new ScanCommand({ TableName: this.tableName, ExclusiveStartKey }));
+      coupons.push(...((page.Items ?? []) as Coupon[]));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return coupons.sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1));
+  }
+}

@@ -1,0 +1,108 @@
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  DeleteCommand,
+  PutCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { Offers } from '../../domain/coupon-policy';
+import { loadTemplates } from '../../domain/templates';
+import type { DynamoDbCouponStore } from './coupon-store';
+
+/** The settings table's items, by `setting`. */
+type Setting =
+  | { setting: 'groupCoupon'; couponId: string }
+  | { setting: 'templates'; overrides: Record<string, unknown> }
+  | { setting: 'couponKeywords'; keywords: Record<string, string> };
+
+/** Operator settings that take effect without a deploy: the group coupon, keywords and templates. */
+export class DynamoDbSettingsStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  private async all(): Promise<Partial<{ [K in Setting['setting']]: Extract<Setting, { setting: K }> }>> {
+    const { Responses } = await this.client.send(
+      new BatchGetCommand({
+        RequestItems: {
+          [this.tableName]: {
+            Keys: ['groupCoupon', 'templates', 'couponKeywords'].map((setting) => ({ setting })),
+          },
+        },
+      }),
+    );
+    return Object.fromEntries(((Responses?.[this.tableName] ?? []) as Setting[]).map((s) => [s.setting, s]));
+  }
+
+  async groupCouponId(): Promise<string | undefined> {
+    return (await this.all()).groupCoupon?.couponId;
+  }
+
+  async setGroupCoupon(couponId: string | undefined): Promise<void> {
+    if (couponId) {
+      await this.client.send(
+        new PutCommand({ TableName: this.tableName, Item: { setting: 'groupCoupon', couponId } }),
+      );
+    } else {
+      await this.client.send(
+        new DeleteCommand({ TableName: this.tableName, Key: { setting: 'groupCoupon' } }),
+      );
+    }
+  }
+
+  async templateOverrides(): Promise<Record<string, unknown>> {
+    return (await this.all()).templates?.overrides ?? {};
+  }
+
+  /** Saves the operator's template overrides; they are checked first, so a bad one never goes live. */
+  async setTemplateOverrides(overrides: Record<string, unknown>): Promise<void> {
+    loadTemplates(overrides);
+    await this.client.send(
+      new PutCommand({ TableName: this.tableName, Item: { setting: 'templates', overrides } }),
+    );
+  }
+
+  async couponKeywords(): Promise<Record<string, string>> {
+    return (await this.all()).couponKeywords?.keywords ?? {};
+  }
+
+  async setCouponKeyword(keyword: string, couponId: string | undefined): Promise<void> {
+    const others = Object.entries(await this.couponKeywords()).filter(([k]) => k !== keyword);
+    const keywords = Object.fromEntries(couponId ? [...others, [keyword, couponId]] : others);
+    await this.client.send(
+      new PutCommand({ TableName: this.tableName, Item: { setting: 'couponKeywords', keywords } }),
+    );
+  }
+
+  /** Everything the webhook needs to answer: two reads (settings, then the coupons they name). */
+  async offers(coupons: DynamoDbCouponStore): Promise<Offers> {
+    const settings = await this.all();
+    const keywordIds = Object.values(settings.couponKeywords?.keywords ?? {});
+    const groupCouponId = settings.groupCoupon?.couponId;
+    const found = await coupons.getMany([...keywordIds, ...(groupCouponId ? [groupCouponId] : [])]);
+    const byId = new Map(found.map((c) => [c.couponId, c]));
+    return {
+      templates: loadTemplates(settings.templates?.overrides ?? {}),
+      ...(groupCouponId && byId.has(groupCouponId) && { groupCoupon: byId.get(groupCouponId) }),
+      keywordCoupons: Object.entries(settings.couponKeywords?.keywords ?? {}).flatMap(([keyword, id]) => {
+        const coupon = byId.get(id);
+        return coupon ? [{ ...coupon, keyword }] : [];
+      }),
+    };
+  }
+}
+
+/** Keeps the offers for `ttlMs`, so a busy group costs no settings reads per message. */
+export function cachedOffers(load: () => Promise<Offers>, ttlMs: number, now = () => Date.now()) {
+  let cached: { at: number; offers: Promise<Offers> } | undefined;
+  return {
+    current(): Promise<Offers> {
+      if (!cached || now() - cached.at >= ttlMs) {
+        const offers = load();
+        cached = { at: now(), offers };
+        offers.catch(() => (cached = undefined));
+      }
+      return cached.offers;
+    },
+  };
+}

@@ -1,0 +1,114 @@
+import type { messagingApi } from '@line/bot-sdk';
+import type { DynamoDbCouponStore } from '../adapters/dynamodb/coupon-store';
+import type { DynamoDbSettingsStore } from '../adapters/dynamodb/settings-store';
+import type { LineApi } from '../adapters/line/line-api';
+import type { Coupon } from '../domain/coupons';
+
+export interface CouponDeps {
+  line: LineApi;
+  coupons: DynamoDbCouponStore;
+  settings: DynamoDbSettingsStore;
+  now: () => Date;
+}
+
+export interface NewCoupon {
+  title: string;
+  startsAt: Date;
+  endsAt: Date;
+  description?: string;
+  imageUrl?: string;
+  /** `10%` off, `500` yen off, or a free item. */
+  reward:
+    | { type: 'discount'; percentage: number }
+    | { type: 'discount'; fixedAmount: number }
+    | { type: 'free' }
+    | { type: 'others' };
+  keyword?: string;
+}
+
+const iso = (epochSeconds: number | undefined) => new Date((epochSeconds ?? 0) * 1000).toISOString();
+
+/** Our record of a LINE coupon, from what LINE says about it now. */
+function fromLine(
+  detail: messagingApi.CouponResponse,
+  couponId: string,
+  createdAt: string,
+  keyword?: string,
+): Coupon {
+  return {
+    couponId,
+    title: detail.title ?? couponId,
+    startsAt: iso(detail.startTimestamp),
+    endsAt: iso(detail.endTimestamp),
+    status: detail.status ?? 'DRAFT',
+    createdAt,
+    ...(keyword && { keyword }),
+  };
+}
+
+/** Creates the coupon on LINE (POST /v2/bot/coupon), then keeps what we need to send it. */
+export async function createCoupon(input: NewCoupon, deps: CouponDeps): Promise<Coupon> {
+  const reward =
+    input.reward.type === 'discount'
+      ? {
+          type: 'discount',
+          priceInfo:
+            'percentage' in input.reward
+              ? { type: 'percentage', percentage: input.reward.percentage }
+              : { type: 'fixed', fixedAmount: input.reward.fixedAmount },
+        }
+      : { type: input.reward.type };
+  const { couponId } = await deps.line.createCoupon({
+    title: input.title,
+    description: input.description,
+    imageUrl: input.imageUrl,
+    startTimestamp: Math.floor(input.startsAt.getTime() / 1000),
+    endTimestamp: Math.floor(input.endsAt.getTime() / 1000),
+    maxUseCountPerTicket: 1,
+    acquisitionCondition: { type: 'normal' },
+    visibility: 'UNLISTED',
+    timezone: 'ASIA_TOKYO',
+    reward,
+  } as messagingApi.CouponCreateRequest);
+  return registerCoupon(couponId, input.keyword, deps);
+}
+
+/** Keeps a coupon that already exists on LINE (made in LINE Official Account Manager, say). */
+export async function registerCoupon(
+  couponId: string,
+  keyword: string | undefined,
+  deps: CouponDeps,
+): Promise<Coupon> {
+  const existing = await deps.coupons.get(couponId);
+  const coupon = fromLine(
+    await deps.line.getCoupon(couponId),
+    couponId,
+    existing?.createdAt ?? deps.now().toISOString(),
+    keyword ?? existing?.keyword,
+  );
+  await deps.coupons.put(coupon);
+  if (keyword) await deps.settings.setCouponKeyword(keyword, couponId);
+  return coupon;
+}
+
+/** Closes it on LINE and here; it stops being the group coupon and loses its keyword. */
+export async function closeCoupon(couponId: string, deps: CouponDeps): Promise<Coupon> {
+  const coupon = await deps.coupons.get(couponId);
+  if (!coupon) throw new Error(`no coupon ${couponId} in the coupons table (register it first)`);
+  await deps.line.closeCoupon(couponId);
+  const closed: Coupon = { ...coupon, status: 'CLOSED' };
+  await deps.coupons.put(closed);
+  if ((await deps.settings.groupCouponId()) === couponId) await deps.settings.setGroupCoupon(undefined);
+  if (coupon.keyword) await deps.settings.setCouponKeyword(coupon.keyword, undefined);
+  return closed;
+}
+
+/** The coupon sent on join and on the group keywords; `undefined` sends none. */
+export async function setGroupCoupon(couponId: string | undefined, deps: CouponDeps): Promise<void> {
+  if (couponId) {
+    const coupon = await deps.coupons.get(couponId);
+    if (!coupon) throw new Error(`no coupon ${couponId} in the coupons table (create or register it first)`);
+    if (coupon.status === 'CLOSED') throw new Error(`coupon ${couponId} is closed`);
+  }
+  await deps.settings.setGroupCoupon(couponId);
+}

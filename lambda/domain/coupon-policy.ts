@@ -1,0 +1,77 @@
+import type { ChatEvent } from './events';
+import { type Coupon, containsKeyword, isCouponAvailable } from './coupons';
+import type { Group } from './group';
+import type { Decision } from './lifecycle';
+import type { Message } from './messages';
+import { couponReplyMessages, type ReplyKind, welcomeMessages } from './replies';
+import type { Templates } from './templates';
+
+/** The operator's current offer: templates, the group coupon, and coupons with their own keyword. */
+export interface Offers {
+  templates: Templates;
+  groupCoupon?: Coupon;
+  keywordCoupons: Coupon[];
+}
+
+export interface Reply {
+  kind: ReplyKind;
+  replyToken: string;
+  messages: Message[];
+  coupon?: Coupon;
+}
+
+/** The coupon a message asks for: a coupon's own keyword first, then the group coupon's keywords. */
+export function requestedCoupon(text: string, offers: Offers, at: string): Coupon | undefined {
+  const own = offers.keywordCoupons.find(
+    (c) => c.keyword !== undefined && isCouponAvailable(c, at) && containsKeyword(text, [c.keyword]),
+  );
+  if (own) return own;
+  return containsKeyword(text, offers.templates.keywords) && isCouponAvailable(offers.groupCoupon, at)
+    ? offers.groupCoupon
+    : undefined;
+}
+
+/**
+ * What the bot answers to one event, and the chat as it must be saved with that answer. The
+ * cool-down is kept on the chat (`lastCouponReplyAt`, event time) and saved in the same
+ * transaction as the event, so a redelivered or concurrent keyword never sends a second coupon.
+ */
+export function decideReply(
+  group: Group,
+  event: ChatEvent,
+  decision: Decision,
+  offers: Offers,
+): { group: Group; reply?: Reply } {
+  if (group.status !== 'active' || !('replyToken' in event) || !event.replyToken) return { group };
+  if (event.type === 'join' && decision === 'activated') {
+    const coupon = isCouponAvailable(offers.groupCoupon, event.at) ? offers.groupCoupon : undefined;
+    return {
+      group,
+      reply: {
+        kind: 'welcome',
+        replyToken: event.replyToken,
+        messages: welcomeMessages(offers.templates, coupon),
+        ...(coupon && { coupon }),
+      },
+    };
+  }
+  if (event.type !== 'message' || event.text === undefined) return { group };
+  const coupon = requestedCoupon(event.text, offers, event.at);
+  if (!coupon) return { group };
+  const cooldownMs = offers.templates.keywordCooldownSeconds * 1000;
+  const last = group.lastCouponReplyAt;
+  if (last !== undefined && Date.parse(event.at) < Date.parse(last) + cooldownMs) return { group };
+  return {
+    group: { ...group, lastCouponReplyAt: event.at },
+    reply: {
+      kind: 'coupon',
+      replyToken: event.replyToken,
+      messages: couponReplyMessages(offers.templates, coupon),
+      coupon,
+    },
+  };
+}
+
+/** Whether an event could lead to a reply, so offers are only loaded when needed. */
+export const mayReply = (event: ChatEvent) =>
+  (event.type === 'join' || (event.type === 'message' && event.text !== undefined)) && 'replyToken' in event;

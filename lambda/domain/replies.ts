@@ -1,0 +1,25 @@
+import type { Coupon } from './coupons';
+import type { Message } from './messages';
+import { renderFriendCard, type Templates } from './templates';
+
+/** What the bot answers with a reply token (free: replies cost no message quota). */
+export type ReplyKind = 'welcome' | 'coupon';
+
+const couponMessage = (coupon: Coupon): Message => ({ type: 'coupon', couponId: coupon.couponId });
+
+/** On join: a welcome, the group coupon if one is running, and the add-friend card. */
+export function welcomeMessages(templates: Templates, groupCoupon: Coupon | undefined): Message[] {
+  return [
+    { type: 'text', text: templates.welcomeText },
+    ...(groupCoupon ? [couponMessage(groupCoupon)] : []),
+    renderFriendCard(templates),
+  ];
+}
+
+/** On a keyword: the coupon, with the operator's line of text if any. */
+export function couponReplyMessages(templates: Templates, coupon: Coupon): Message[] {
+  return [
+    ...(templates.couponText ? [{ type: 'text', text: templates.couponText }] : []),
+    couponMessage(coupon),
+  ];
+}

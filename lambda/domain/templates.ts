@@ -1,0 +1,105 @@
+import { type ErrorDetail, InvalidMessageError, type Message, messageErrors } from './messages';
+
+/**
+ * What the bot says in groups. Operators change it without a deploy (settings table, `npm run
+ * coupons -- templates --set file.json`); anything not set falls back to these Japanese defaults.
+ */
+export interface Templates {
+  /** Words that ask for the group coupon (NFKC, case-insensitive, anywhere in the message). */
+  keywords: string[];
+  /** At most one keyword reply per group in this many seconds. */
+  keywordCooldownSeconds: number;
+  /** First message when the OA joins a group. */
+  welcomeText: string;
+  /** Sent with the coupon when a member asks for it. Empty: the coupon alone. */
+  couponText: string;
+  /** The OA's add-friend link (https://line.me/R/ti/p/@…): broadcasts only reach friends. */
+  addFriendUrl: string;
+  /** A Flex message; `{{addFriendUrl}}` anywhere in it is replaced by `addFriendUrl`. */
+  friendCard: Message;
+}
+
+export const defaultTemplates: Templates = {
+  keywords: ['クーポン', 'coupon'],
+  keywordCooldownSeconds: 600,
+  welcomeText:
+    'グループに招待いただきありがとうございます！「クーポン」と送ると、いつでもクーポンをお届けします。',
+  couponText: 'クーポンをどうぞ！',
+  addFriendUrl: 'https://line.me/R/ti/p/@line-groups',
+  friendCard: {
+    type: 'flex',
+    altText: '友だち追加でお得な情報をお届けします',
+    contents: {
+      type: 'bubble',
+      body: {
+        type: 'box',
+        layout: 'vertical',
+        spacing: 'md',
+        contents: [
+          { type: 'text', text: '友だち追加のお願い', weight: 'bold', size: 'lg' },
+          {
+            type: 'text',
+            text: '友だち追加すると、新しいクーポンやお知らせを個別にお届けします。',
+            wrap: true,
+            size: 'sm',
+            color: '#666666',
+          },
+        ],
+      },
+      footer: {
+        type: 'box',
+        layout: 'vertical',
+        contents: [
+          {
+            type: 'button',
+            style: 'primary',
+            color: '#06C755',
+            action: { type: 'uri', label: '友だち追加', uri: '{{addFriendUrl}}' },
+          },
+        ],
+      },
+    },
+  },
+};
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Defaults overlaid with the operator's settings, checked field by field. Throws
+ * InvalidMessageError naming each bad field (`templates.friendCard.altText: May not be empty`).
+ */
+export function loadTemplates(overrides: unknown = {}): Templates {
+  if (!isObject(overrides))
+    throw new InvalidMessageError([{ property: 'templates', message: 'Must be an object' }], 'templates');
+  const t = { ...defaultTemplates, ...overrides } as Templates;
+  const details: ErrorDetail[] = [];
+  const fail = (property: string, message: string) =>
+    details.push({ property: `templates.${property}`, message });
+  for (const key of Object.keys(overrides))
+    if (!(key in defaultTemplates)) fail(key, 'Unknown template field');
+  if (!Array.isArray(t.keywords) || t.keywords.some((k) => typeof k !== 'string' || k.trim() === '')) {
+    fail('keywords', 'Must be a list of non-empty words');
+  }
+  if (typeof t.keywordCooldownSeconds !== 'number' || !(t.keywordCooldownSeconds >= 0)) {
+    fail('keywordCooldownSeconds', 'Must be a number of seconds, 0 or more');
+  }
+  if (!/^https:\/\/\S+$/.test(String(t.addFriendUrl))) fail('addFriendUrl', 'Must be an https:// URL');
+  const asText = (field: 'welcomeText' | 'couponText', allowEmpty: boolean) => {
+    if (allowEmpty && t[field] === '') return;
+    for (const d of messageErrors([{ type: 'text', text: t[field] }])) fail(field, d.message);
+  };
+  asText('welcomeText', false);
+  asText('couponText', true);
+  for (const d of messageErrors([renderFriendCard(t)])) {
+    fail(d.property.replace('messages[0]', 'friendCard'), d.message);
+  }
+  if (details.length > 0) throw new InvalidMessageError(details, 'templates');
+  return t;
+}
+
+export function renderFriendCard(t: Pick<Templates, 'friendCard' | 'addFriendUrl'>): Message {
+  return JSON.parse(
+    JSON.stringify(t.friendCard ?? null).replaceAll('{{addFriendUrl}}', t.addFriendUrl),
+  ) as Message;
+}

@@ -1,0 +1,154 @@
+import { createCoupon, setGroupCoupon } from '../../lambda/app/manage-coupons';
+import { asRedelivery, newGroupId, webhookEvents } from '../../lib/local/simulator/webhook-events';
+import { startHarness, type Harness } from '../support/webhook-harness';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(() => h.close());
+beforeEach(async () => {
+  await setGroupCoupon(undefined, h.couponDeps);
+  await h.couponDeps.settings.setTemplateOverrides({});
+});
+
+const hour = 3_600_000;
+const newCoupon = (title = '全品10%OFF', keyword?: string) =>
+  createCoupon(
+    {
+      title,
+      startsAt: new Date(Date.now() - hour),
+      endsAt: new Date(Date.now() + 24 * hour),
+      reward: { type: 'discount', percentage: 10 },
+      ...(keyword && { keyword }),
+    },
+    h.couponDeps,
+  );
+/** Events as LINE sends them, with reply tokens the emulator will accept once. */
+const join = (groupId: string, timestamp = Date.now()) =>
+  webhookEvents.join(groupId, { timestamp, replyToken: h.line.state.issueReplyToken(groupId) });
+const say = (groupId: string, text: string, timestamp = Date.now()) =>
+  webhookEvents.message(groupId, text, { timestamp, replyToken: h.line.state.issueReplyToken(groupId) });
+const sentTo = (groupId: string) => h.line.state.sent.filter((s) => s.to === groupId);
+const types = (groupId: string) => sentTo(groupId).map((s) => s.messages.map((m) => m.type));
+
+describe('replies in groups', () => {
+  it('on join: a welcome and the add-friend card, with no coupon when none is set', async () => {
+    const groupId = newGroupId();
+    await h.post([join(groupId)]);
+    expect(types(groupId)).toEqual([['text', 'flex']]);
+    const [welcome] = sentTo(groupId);
+    expect(welcome!.via).toBe('reply');
+    expect(JSON.stringify(welcome!.messages[1])).toContain('https://line.me/R/ti/p/@line-groups');
+    expect((await h.registry.recentEvents(groupId))[0]).toMatchObject({
+      eventType: 'join',
+      reply: 'welcome',
+    });
+  });
+
+  it('on join: the group coupon between the welcome and the card when one is set', async () => {
+    const coupon = await newCoupon();
+    await setGroupCoupon(coupon.couponId, h.couponDeps);
+    const groupId = newGroupId();
+    await h.post([join(groupId)]);
+    expect(sentTo(groupId)[0]!.messages).toEqual([
+      expect.objectContaining({ type: 'text' }),
+      { type: 'coupon', couponId: coupon.couponId },
+      expect.objectContaining({ type: 'flex' }),
+    ]);
+  });
+
+  it('no welcome when the join turns out to be an ejection (LINE says not a member)', async () => {
+    const groupId = newGroupId();
+    h.line.state.chats.set(groupId, { chatType: 'group', groupName: 'g', memberCount: 3, isMember: false });
+    await h.post([join(groupId)]);
+    expect(sentTo(groupId)).toEqual([]);
+  });
+
+  it('a keyword in any width or case answers with the group coupon, once per cool-down', async () => {
+    const coupon = await newCoupon();
+    await setGroupCoupon(coupon.couponId, h.couponDeps);
+    const groupId = newGroupId();
+    const t = Date.now();
+    await h.post([join(groupId, t)]);
+    await h.post([say(groupId, 'ｸｰﾎﾟﾝありますか？', t + 1000)]);
+    await h.post([say(groupId, 'COUPON please', t + 2000)]);
+    await h.post([say(groupId, 'クーポン', t + 601_000)]);
+    const couponReplies = sentTo(groupId).filter(
+      (s) =>
+        s.messages.some((m) => m.type === 'coupon') &&
+        s.messages[0]!.type === 'text' &&
+        s.messages.length === 2,
+    );
+    expect(couponReplies).toHaveLength(2);
+    expect(couponReplies[0]!.messages).toEqual([
+      { type: 'text', text: 'クーポンをどうぞ！' },
+      { type: 'coupon', couponId: coupon.couponId },
+    ]);
+    expect(h.recorder.metric('couponRepliesSent')).toBeGreaterThanOrEqual(2);
+  });
+
+  it('the cool-down is configurable without a deploy', async () => {
+    const coupon = await newCoupon();
+    await setGroupCoupon(coupon.couponId, h.couponDeps);
+    await h.couponDeps.settings.setTemplateOverrides({ keywordCooldownSeconds: 0, couponText: '' });
+    const groupId = newGroupId();
+    await h.post([say(groupId, 'クーポン'), say(groupId, 'クーポン', Date.now() + 1)]);
+    expect(types(groupId)).toEqual([['coupon'], ['coupon']]);
+  });
+
+  it('no coupon set, no keyword reply; plain messages get no reply', async () => {
+    const groupId = newGroupId();
+    await h.post([say(groupId, 'クーポン'), say(groupId, 'こんにちは', Date.now() + 1)]);
+    expect(sentTo(groupId)).toEqual([]);
+  });
+
+  it('a redelivered keyword webhook does not send the coupon twice', async () => {
+    const coupon = await newCoupon();
+    await setGroupCoupon(coupon.couponId, h.couponDeps);
+    await h.couponDeps.settings.setTemplateOverrides({ keywordCooldownSeconds: 0 });
+    const groupId = newGroupId();
+    const events = [say(groupId, 'クーポンください')];
+    await h.post(events);
+    await h.post(asRedelivery(events));
+    await Promise.all([h.post(asRedelivery(events)), h.post(asRedelivery(events))]);
+    expect(sentTo(groupId)).toHaveLength(1);
+  });
+
+  it('concurrent keyword webhooks for one group send one coupon within the cool-down', async () => {
+    const coupon = await newCoupon();
+    await setGroupCoupon(coupon.couponId, h.couponDeps);
+    const groupId = newGroupId();
+    const t = Date.now();
+    await Promise.all(Array.from({ length: 6 }, (_, i) => h.post([say(groupId, 'クーポン', t + i)])));
+    expect(sentTo(groupId)).toHaveLength(1);
+  });
+
+  it('a coupon with its own keyword answers that keyword', async () => {
+    const own = await newCoupon('ドリンク1杯無料', 'ドリンク');
+    const groupId = newGroupId();
+    await h.post([say(groupId, 'ドリンクのクーポンある？')]);
+    expect(sentTo(groupId)[0]!.messages.at(-1)).toEqual({ type: 'coupon', couponId: own.couponId });
+  });
+
+  it('a closed coupon is never sent', async () => {
+    const coupon = await newCoupon();
+    await setGroupCoupon(coupon.couponId, h.couponDeps);
+    await h.couponDeps.line.closeCoupon(coupon.couponId);
+    await h.couponDeps.coupons.put({ ...coupon, status: 'CLOSED' });
+    const groupId = newGroupId();
+    await h.post([say(groupId, 'クーポン')]);
+    expect(sentTo(groupId)).toEqual([]);
+  });
+
+  it('an invalid template is refused before it is saved, naming the field', async () => {
+    await expect(
+      h.couponDeps.settings.setTemplateOverrides({
+        friendCard: { type: 'flex', altText: '', contents: { type: 'bubble' } },
+      }),
+    ).rejects.toThrow('templates.friendCard.altText: May not be empty');
+    await expect(h.couponDeps.settings.setTemplateOverrides({ keywords: [''] })).rejects.toThrow(
+      'templates.keywords',
+    );
+  });
+});
