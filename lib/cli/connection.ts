@@ -1,6 +1,9 @@
-import { tableNamesFrom } from '../../lambda/adapters/dynamodb/tables';
 import { documentClient } from '../../lambda/adapters/dynamodb/document-client';
-import { localDynamoDbEndpoint } from '../local/defaults';
+import { tableNamesFrom } from '../../lambda/adapters/dynamodb/tables';
+import { LineApi } from '../../lambda/adapters/line/line-api';
+import { loadConfig } from '../../lambda/config';
+import { channelCredentials } from '../../lambda/runtime/secrets';
+import { localDefaults, localDynamoDbEndpoint, localLineEmulatorUrl } from '../local/defaults';
 
 export interface ConnectionFlags {
   aws?: boolean;
@@ -16,6 +19,29 @@ export function connect(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process
   const endpoint = env.DYNAMODB_ENDPOINT || (flags.aws ? undefined : localDynamoDbEndpoint);
   const tables = tableNamesFrom(env, { groups: flags['groups-table'], groupEvents: flags['events-table'] });
   return { client: documentClient({ dynamoDbEndpoint: endpoint }, env), tables, endpoint: endpoint ?? 'AWS' };
+}
+
+/**
+ * The Messaging API for the CLIs: with `--aws`, real LINE with the token from LINE_CHANNEL_ACCESS_TOKEN
+ * or the stack's secret (LINE_SECRET_ID); else the local emulator with the dev token.
+ * LINE_API_BASE_URL overrides the URL either way.
+ */
+export async function connectLine(
+  flags: ConnectionFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<LineApi> {
+  if (!flags.aws) {
+    return new LineApi({
+      channelAccessToken: env.LINE_CHANNEL_ACCESS_TOKEN || localDefaults.channelAccessToken,
+      baseURL: env.LINE_API_BASE_URL || localLineEmulatorUrl,
+    });
+  }
+  const config = loadConfig({ LINE_CHANNEL_SECRET: 'unused-by-the-cli', ...env });
+  const { channelAccessToken } = await channelCredentials(config);
+  return new LineApi({
+    channelAccessToken,
+    ...(config.lineApiBaseUrl && { baseURL: config.lineApiBaseUrl }),
+  });
 }
 
 export const connectionOptions = {

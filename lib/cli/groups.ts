@@ -1,6 +1,6 @@
-import { parseArgs } from 'node:util';
 import { DynamoDbGroupRegistry } from '../../lambda/adapters/dynamodb/group-registry';
 import type { GroupStatus } from '../../lambda/domain/group';
+import { parseCommandLine } from './args';
 import { connect, connectionOptions } from './connection';
 import { formatTable } from './table';
 import { UsageError } from './usage-error';
@@ -37,17 +37,25 @@ const EVENT_COLUMNS = [
   'webhookEventId',
 ];
 
-/** `7d`, `12h`, `30m` before `now`, or an ISO-8601 time; answered as ISO-8601 UTC. */
-export function parseSince(value: string, now = new Date()): string {
+/** `7d`, `12h`, `30m` as milliseconds; undefined for anything else. */
+export function durationMs(value: string): number | undefined {
   const relative = /^(\d+)([dhm])$/.exec(value);
-  if (relative) {
-    const unit = { d: 86_400_000, h: 3_600_000, m: 60_000 }[relative[2] as 'd' | 'h' | 'm'];
-    return new Date(now.getTime() - Number(relative[1]) * unit).toISOString();
-  }
+  if (!relative) return undefined;
+  return Number(relative[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000 }[relative[2] as 'd' | 'h' | 'm'];
+}
+
+/** An ISO-8601 time, answered as ISO-8601 UTC. */
+export function parseTime(value: string, flag: string): string {
   const time = Date.parse(value);
   if (Number.isNaN(time))
-    throw new UsageError(`--since: expected an ISO-8601 time or 7d/12h/30m, got "${value}"`);
+    throw new UsageError(`${flag}: expected an ISO-8601 time or 7d/12h/30m, got "${value}"`);
   return new Date(time).toISOString();
+}
+
+/** `7d`, `12h`, `30m` before `now`, or an ISO-8601 time. */
+export function parseSince(value: string, now = new Date()): string {
+  const ms = durationMs(value);
+  return ms === undefined ? parseTime(value, '--since') : new Date(now.getTime() - ms).toISOString();
 }
 
 /** The operators' `groups` command. Resolves to the process exit code. */
@@ -56,7 +64,19 @@ export async function groupsCommand(
   out: (text: string) => void,
   env = process.env,
 ): Promise<number> {
-  const { values, positionals } = parseCommandLine(argv);
+  const { values, positionals } = parseCommandLine(
+    argv,
+    {
+      ...connectionOptions,
+      status: { type: 'string' },
+      since: { type: 'string' },
+      limit: { type: 'string' },
+      events: { type: 'string', default: '20' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+    groupsUsage,
+  );
   const [command, groupId] = positionals;
   if (values.help || !command) {
     out(groupsUsage);
@@ -116,25 +136,5 @@ export async function groupsCommand(
     }
   } finally {
     client.destroy();
-  }
-}
-
-function parseCommandLine(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        ...connectionOptions,
-        status: { type: 'string' },
-        since: { type: 'string' },
-        limit: { type: 'string' },
-        events: { type: 'string', default: '20' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n\n${groupsUsage}`);
   }
 }

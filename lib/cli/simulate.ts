@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { parseArgs } from 'node:util';
 import { localDefaults, localLineEmulatorUrl, localWebhookUrl } from '../local/defaults';
 import { describeMessage } from '../local/line-emulator/conversation';
 import { EmulatorControl } from '../local/simulator/client';
 import { type Command, Simulator, type Step } from '../local/simulator/scenarios';
 import { newGroupId, type WebhookEvent } from '../local/simulator/webhook-events';
+import { parseCommandLine } from './args';
 import { UsageError } from './usage-error';
 
 export const simulateUsage = `Usage: npm run simulate -- <command> [options]
@@ -97,23 +97,17 @@ export async function simulateCommand(
   out: (text: string) => void,
   env = process.env,
 ): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        url: { type: 'string' },
-        secret: { type: 'string' },
-        emulator: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n\n${simulateUsage}`);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandLine(
+    argv,
+    {
+      url: { type: 'string' },
+      secret: { type: 'string' },
+      emulator: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+    simulateUsage,
+  );
   if (values.help) {
     out(simulateUsage);
     return 0;

@@ -11,6 +11,7 @@ import { loadConfig } from '../../lambda/config';
 import { createWebhookRuntime, type WebhookHandler } from '../../lambda/runtime/webhook-runtime';
 import { apiGatewayEvent } from '../../lib/local/api-gateway-event';
 import { startLineEmulator, type LineEmulator } from '../../lib/local/line-emulator/server';
+import type { EmulatorOptions } from '../../lib/local/line-emulator/state';
 import { signature, webhookBody, type WebhookEvent } from '../../lib/local/simulator/webhook-events';
 import { createTestTables, testDynamoDbEndpoint, type TableNames } from './dynamodb';
 
@@ -41,6 +42,7 @@ export interface Harness {
   handler: WebhookHandler;
   /** The operators' side: coupons and settings in these tables, LINE = the emulator. */
   couponDeps: CouponDeps;
+  documents: DynamoDBDocumentClient;
   /** Posts events as LINE does: one signed webhook. */
   post(
     events: WebhookEvent[],
@@ -50,9 +52,12 @@ export interface Harness {
 }
 
 /** The real webhook handler on fresh DynamoDB Local tables, talking HTTP to a fresh LINE emulator. */
-export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
+export async function startHarness(
+  env: Record<string, string> = {},
+  emulator: Partial<EmulatorOptions> = {},
+): Promise<Harness> {
   const db = await createTestTables();
-  const line = await startLineEmulator({ channelAccessToken: CHANNEL_ACCESS_TOKEN });
+  const line = await startLineEmulator({ channelAccessToken: CHANNEL_ACCESS_TOKEN, ...emulator });
   const recorder = new Recorder();
   const config = loadConfig({
     DYNAMODB_ENDPOINT: testDynamoDbEndpoint(),
@@ -85,6 +90,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     recorder,
     handler,
     couponDeps,
+    documents,
     post(events, options = {}) {
       const body = Buffer.from(options.rawBody ?? webhookBody(events));
       return handler(

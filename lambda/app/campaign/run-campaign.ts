@@ -1,0 +1,187 @@
+import { randomUUID } from 'node:crypto';
+import type { DynamoDbCampaignStore } from '../../adapters/dynamodb/campaign-store';
+import type { DynamoDbGroupRegistry } from '../../adapters/dynamodb/group-registry';
+import { LineApiError, type LineApi } from '../../adapters/line/line-api';
+import {
+  type Campaign,
+  type CampaignSummary,
+  type Delivery,
+  pushCost,
+  summarize,
+} from '../../domain/campaign';
+import { assertValidMessages } from '../../domain/messages';
+import type { Log, Telemetry } from '../ports';
+import type { RateLimiter } from './rate-limiter';
+
+export interface CampaignDeps {
+  registry: Pick<DynamoDbGroupRegistry, 'listByStatus' | 'get'>;
+  store: DynamoDbCampaignStore;
+  line: Pick<LineApi, 'push' | 'remainingQuota'>;
+  limiter: RateLimiter;
+  log: Log;
+  telemetry: Telemetry;
+  now: () => Date;
+  /** Pushes in flight at once. */
+  concurrency: number;
+  /** Attempts per group for transient failures (429, 5xx, timeouts) before it counts as failed. */
+  maxAttempts: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** The campaign would need more pushes than LINE's monthly quota has left. */
+export class QuotaExceededError extends Error {
+  constructor(
+    readonly needed: number,
+    readonly remaining: number,
+  ) {
+    super(
+      `this campaign needs about ${needed} messages (LINE counts a push once per group member) but only ` +
+        `${remaining} are left this month; send fewer, raise the plan, or pass --ignore-quota`,
+    );
+    this.name = 'QuotaExceededError';
+  }
+}
+
+export interface Plan {
+  campaign: Campaign;
+  /** Active groups still to receive it (not yet sent or skipped). */
+  groupIds: string[];
+  /** Messages LINE will count for them. */
+  cost: number;
+  remainingQuota?: number;
+}
+
+/**
+ * Creates (or resumes) the campaign, lists the active groups still owed a push through byStatus,
+ * and compares the cost with LINE's remaining monthly quota.
+ */
+export async function planCampaign(
+  spec: Pick<Campaign, 'campaignId' | 'couponId' | 'messages'>,
+  options: { ignoreQuota: boolean },
+  deps: CampaignDeps,
+): Promise<Plan> {
+  assertValidMessages(spec.messages, 'campaign messages');
+  const campaign = await deps.store.createOrGet({
+    ...spec,
+    target: 'active',
+    createdAt: deps.now().toISOString(),
+    status: 'planned',
+  });
+  if (
+    campaign.couponId !== spec.couponId ||
+    JSON.stringify(campaign.messages) !== JSON.stringify(spec.messages)
+  ) {
+    throw new Error(`campaign ${spec.campaignId} exists with other messages; pick another --id`);
+  }
+  const done = new Set(
+    (await deps.store.deliveries(campaign.campaignId))
+      .filter((d) => d.status === 'sent' || d.status === 'skipped')
+      .map((d) => d.groupId),
+  );
+  const groups = (await deps.registry.listByStatus('active')).filter((g) => !done.has(g.groupId));
+  const cost = groups.reduce((sum, g) => sum + pushCost(g.memberCount), 0);
+  const remainingQuota = await deps.line.remainingQuota();
+  if (remainingQuota !== undefined && cost > remainingQuota && !options.ignoreQuota) {
+    throw new QuotaExceededError(cost, remainingQuota);
+  }
+  await deps.store.update(campaign.campaignId, { plannedGroups: done.size + groups.length });
+  return {
+    campaign,
+    groupIds: groups.map((g) => g.groupId),
+    cost,
+    ...(remainingQuota !== undefined && { remainingQuota }),
+  };
+}
+
+export type Outcome = 'sent' | 'skipped' | 'failed' | 'already-done' | 'retry-later';
+
+/**
+ * Pushes the campaign to these groups, at most `concurrency` at a time and within the rate
+ * limit; each group exactly once across re-runs and crashes (deliveries table + X-Line-Retry-Key).
+ */
+export async function deliverCampaign(
+  campaign: Campaign,
+  groupIds: string[],
+  deps: CampaignDeps,
+  onOutcome: (groupId: string, outcome: Outcome) => void = () => undefined,
+): Promise<void> {
+  const queue = [...groupIds];
+  const worker = async () => {
+    for (let groupId = queue.shift(); groupId !== undefined; groupId = queue.shift()) {
+      onOutcome(groupId, await deliverToGroup(campaign, groupId, deps));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(deps.concurrency, queue.length) }, worker));
+}
+
+async function deliverToGroup(campaign: Campaign, groupId: string, deps: CampaignDeps): Promise<Outcome> {
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const delivery: Delivery = await deps.store.claim({
+    campaignId: campaign.campaignId,
+    groupId,
+    status: 'pending',
+    retryKey: randomUUID(),
+    attempts: 0,
+    updatedAt: deps.now().toISOString(),
+  });
+  if (delivery.status === 'sent' || delivery.status === 'skipped') return 'already-done';
+
+  const group = await deps.registry.get(groupId);
+  if (group?.status !== 'active') {
+    await deps.store.settle(delivery, 'skipped', delivery.attempts, `group is ${group?.status ?? 'unknown'}`);
+    return 'skipped';
+  }
+
+  let attempts = delivery.attempts;
+  for (;;) {
+    attempts += 1;
+    await deps.limiter.acquire();
+    try {
+      await deps.line.push(groupId, campaign.messages, delivery.retryKey);
+      await deps.store.settle(delivery, 'sent', attempts);
+      deps.telemetry.count('campaignPushesSent');
+      return 'sent';
+    } catch (error) {
+      const outcome = await classify(error);
+      if (outcome === 'sent') {
+        // 409: LINE accepted this retry key before (we crashed before recording it): it was sent.
+        await deps.store.settle(delivery, 'sent', attempts);
+        return 'sent';
+      }
+      if (outcome === 'retry' && attempts < deps.maxAttempts) {
+        const backoff =
+          error instanceof LineApiError && error.retryAfterSeconds
+            ? error.retryAfterSeconds * 1000
+            : 100 * 2 ** attempts;
+        if (error instanceof LineApiError && error.status === 429) deps.limiter.pause(backoff);
+        await sleep(backoff * (0.5 + Math.random() / 2));
+        continue;
+      }
+      const reason = error instanceof LineApiError ? error.message : `network: ${(error as Error).message}`;
+      await deps.store.settle(delivery, 'failed', attempts, reason);
+      deps.telemetry.count('campaignPushesFailed');
+      deps.log.warn('campaign push failed', { campaignId: campaign.campaignId, groupId, attempts, reason });
+      return outcome === 'retry' ? 'retry-later' : 'failed';
+    }
+  }
+}
+
+async function classify(error: unknown): Promise<'sent' | 'retry' | 'final'> {
+  if (error instanceof LineApiError) {
+    if (error.status === 409 && error.acceptedRequestId) return 'sent';
+    return error.isTransient ? 'retry' : 'final';
+  }
+  // A timeout or a dropped connection: LINE may or may not have it; the retry key makes retrying safe.
+  return 'retry';
+}
+
+export async function campaignStatus(
+  campaignId: string,
+  deps: Pick<CampaignDeps, 'store'>,
+): Promise<{ campaign?: Campaign; summary: CampaignSummary }> {
+  const [campaign, deliveries] = await Promise.all([
+    deps.store.get(campaignId),
+    deps.store.deliveries(campaignId),
+  ]);
+  return { ...(campaign && { campaign }), summary: summarize(campaignId, deliveries) };
+}

@@ -1,0 +1,55 @@
+import type { Message } from './messages';
+
+/** An operator's push of one coupon (and optionally a card) to every active group. */
+export interface Campaign {
+  campaignId: string;
+  couponId: string;
+  /** Exactly what each group receives, checked against LINE's rules before the first push. */
+  messages: Message[];
+  target: 'active';
+  createdAt: string;
+  status: 'planned' | 'sending' | 'done';
+  plannedGroups?: number;
+}
+
+/**
+ * One (campaign, group) in the deliveries table. `pending` is written before the push (intent),
+ * with the retry key LINE uses to accept that push at most once; then `sent`, `skipped` or
+ * `failed`. A re-run retries only what is not `sent` or `skipped`, with the same retry key.
+ */
+export type DeliveryStatus = 'pending' | 'sent' | 'skipped' | 'failed';
+
+export interface Delivery {
+  campaignId: string;
+  groupId: string;
+  status: DeliveryStatus;
+  retryKey: string;
+  attempts: number;
+  updatedAt: string;
+  reason?: string;
+}
+
+export interface CampaignSummary {
+  campaignId: string;
+  sent: number;
+  skipped: number;
+  failed: number;
+  pending: number;
+  /** Failures and skips grouped by reason. */
+  reasons: Record<string, number>;
+}
+
+export function summarize(
+  campaignId: string,
+  deliveries: Pick<Delivery, 'status' | 'reason'>[],
+): CampaignSummary {
+  const summary: CampaignSummary = { campaignId, sent: 0, skipped: 0, failed: 0, pending: 0, reasons: {} };
+  for (const d of deliveries) {
+    summary[d.status] += 1;
+    if (d.reason && d.status !== 'sent') summary.reasons[d.reason] = (summary.reasons[d.reason] ?? 0) + 1;
+  }
+  return summary;
+}
+
+/** LINE counts a push once per member who receives it; the quota check uses the same arithmetic. */
+export const pushCost = (memberCount: number | undefined) => Math.max(1, memberCount ?? 1);

@@ -1,0 +1,145 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { DynamoDbCampaignStore } from '../../lambda/adapters/dynamodb/campaign-store';
+import { DynamoDbGroupRegistry } from '../../lambda/adapters/dynamodb/group-registry';
+import {
+  type CampaignDeps,
+  campaignStatus,
+  deliverCampaign,
+  planCampaign,
+} from '../../lambda/app/campaign/run-campaign';
+import { RateLimiter } from '../../lambda/app/campaign/rate-limiter';
+import type { CampaignSummary } from '../../lambda/domain/campaign';
+import type { Message } from '../../lambda/domain/messages';
+import { parseCommandLine } from './args';
+import { connect, connectLine, connectionOptions } from './connection';
+import { progressBar } from './progress';
+import { UsageError } from './usage-error';
+
+export const campaignUsage = `Usage:
+  npm run campaign -- send --coupon <couponId> --to active [--message <flex.json>] [--id <campaignId>]
+                           [--ignore-quota] [--concurrency <n>] [--rate <pushes per second>]
+  npm run campaign -- status <campaignId>
+
+Sends the coupon (after the Flex message, if given) to every active group by push, once per
+group even when re-run or interrupted: run the same command again to finish what is left.
+The campaign id defaults to one derived from the coupon and the message, so a re-run resumes.
+Checks LINE's remaining monthly quota first (--ignore-quota to send anyway).
+--aws starts the campaign in the stack's campaign function (env CAMPAIGN_FUNCTION, default
+line-groups-campaign-planner) and returns; follow it with: npm run campaign -- status <id> --aws
+Add --json for machine-readable output.`;
+
+export const DEFAULT_CAMPAIGN_FUNCTION = 'line-groups-campaign-planner';
+
+export function campaignMessages(couponId: string, messageFile?: string): Message[] {
+  const card = messageFile ? (JSON.parse(readFileSync(messageFile, 'utf8')) as Message) : undefined;
+  return [...(card ? [card] : []), { type: 'coupon', couponId }];
+}
+
+export const defaultCampaignId = (couponId: string, messages: Message[]) =>
+  `${couponId}-${createHash('sha256').update(JSON.stringify(messages)).digest('hex').slice(0, 8)}`;
+
+const describe = (s: CampaignSummary) =>
+  [
+    `campaign ${s.campaignId}: sent ${s.sent}, skipped ${s.skipped}, failed ${s.failed}${s.pending ? `, pending ${s.pending}` : ''}`,
+    ...Object.entries(s.reasons).map(([reason, n]) => `  ${n} × ${reason}`),
+  ].join('\n');
+
+export async function campaignCommand(
+  argv: string[],
+  out: (text: string) => void,
+  env = process.env,
+): Promise<number> {
+  const { values, positionals } = parseCommandLine(
+    argv,
+    {
+      ...connectionOptions,
+      coupon: { type: 'string' },
+      message: { type: 'string' },
+      to: { type: 'string' },
+      id: { type: 'string' },
+      'ignore-quota': { type: 'boolean', default: false },
+      concurrency: { type: 'string', default: '16' },
+      rate: { type: 'string', default: '1000' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+    campaignUsage,
+  );
+  const [command, campaignIdArg] = positionals;
+  if (values.help || !command) {
+    out(campaignUsage);
+    return values.help ? 0 : 2;
+  }
+  const { client, tables } = connect(values, env);
+  const store = new DynamoDbCampaignStore(client, tables);
+  try {
+    if (command === 'status') {
+      if (!campaignIdArg) throw new UsageError('status: which campaign id?');
+      const status = await campaignStatus(campaignIdArg, { store });
+      out(values.json ? JSON.stringify(status, null, 2) : describe(status.summary));
+      return 0;
+    }
+    if (command !== 'send') throw new UsageError(`unknown command "${command}"\n\n${campaignUsage}`);
+    if (!values.coupon) throw new UsageError('send needs --coupon <couponId>');
+    if (values.to !== 'active')
+      throw new UsageError('send needs --to active (the only audience a group campaign has)');
+    const messages = campaignMessages(values.coupon, values.message);
+    const spec = {
+      campaignId: values.id ?? defaultCampaignId(values.coupon, messages),
+      couponId: values.coupon,
+      messages,
+    };
+
+    if (values.aws) {
+      const lambda = new LambdaClient({});
+      await lambda.send(
+        new InvokeCommand({
+          FunctionName: env.CAMPAIGN_FUNCTION || DEFAULT_CAMPAIGN_FUNCTION,
+          InvocationType: 'Event',
+          Payload: JSON.stringify({ ...spec, ignoreQuota: values['ignore-quota'] }),
+        }),
+      );
+      out(
+        `campaign ${spec.campaignId} started in AWS; follow it with: npm run campaign -- status ${spec.campaignId} --aws`,
+      );
+      return 0;
+    }
+
+    const deps: CampaignDeps = {
+      registry: new DynamoDbGroupRegistry({ client, tables, eventRetentionDays: 90 }),
+      store,
+      line: await connectLine(values, env),
+      limiter: new RateLimiter(Number(values.rate)),
+      log: {
+        debug: () => undefined,
+        info: () => undefined,
+        warn: () => undefined,
+        error: (m) => console.error(m),
+      },
+      telemetry: { count: () => undefined },
+      now: () => new Date(),
+      concurrency: Number(values.concurrency),
+      maxAttempts: 5,
+    };
+    const plan = await planCampaign(spec, { ignoreQuota: values['ignore-quota'] }, deps);
+    if (!values.json) {
+      out(
+        `campaign ${spec.campaignId}: ${plan.groupIds.length} active group(s) to go, about ${plan.cost} message(s)` +
+          (plan.remainingQuota === undefined
+            ? ' (no monthly limit)'
+            : ` of ${plan.remainingQuota} left this month`),
+      );
+    }
+    const bar = progressBar(plan.groupIds.length);
+    await deliverCampaign(plan.campaign, plan.groupIds, deps, (_groupId, outcome) => bar.tick(outcome));
+    const { summary } = await campaignStatus(spec.campaignId, { store });
+    if (summary.failed === 0 && summary.pending === 0)
+      await store.update(spec.campaignId, { status: 'done' });
+    out(values.json ? JSON.stringify(summary, null, 2) : describe(summary));
+    return summary.failed + summary.pending === 0 ? 0 : 1;
+  } finally {
+    client.destroy();
+  }
+}
