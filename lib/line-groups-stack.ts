@@ -4,6 +4,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { environmentFor, type TableRole } from '../lambda/adapters/dynamodb/tables';
+import { CampaignFanOut } from './constructs/campaign-fanout';
 import { NodeFunction } from './constructs/node-function';
 import { OperatorAlarms } from './constructs/operator-alarms';
 import { RegistryTables } from './constructs/registry-tables';
@@ -40,14 +41,15 @@ export class LineGroupsStack extends Stack {
       Object.entries(tables).map(([role, t]) => [role, t.tableName]),
     ) as Record<TableRole, string>;
 
+    const environment = {
+      ...environmentFor(tableNames),
+      LINE_SECRET_ID: lineSecret.secretArn,
+      EJECTION_WINDOW_SECONDS: String(props.ejectionWindowSeconds ?? 60),
+    };
     const webhook = new NodeFunction(this, 'Webhook', {
       handler: 'webhook',
       description: 'LINE webhook: verifies the signature and records group events',
-      environment: {
-        ...environmentFor(tableNames),
-        LINE_SECRET_ID: lineSecret.secretArn,
-        EJECTION_WINDOW_SECONDS: String(props.ejectionWindowSeconds ?? 60),
-      },
+      environment,
     }).fn;
     // Least privilege: the registry reads and conditionally writes one chat, and appends events.
     // (Table ARNs only: the webhook never reads an index.)
@@ -71,6 +73,15 @@ export class LineGroupsStack extends Stack {
 
     // LINE's own webhook traffic is modest; the limits keep a flood from running up the bill.
     const api = new WebhookApi(this, 'WebhookApi', { handler: webhook, rateLimit: 500, burstLimit: 1000 });
+
+    // LINE allows 2,000 pushes a second per channel; 5 workers x 200/s stays well under it.
+    const campaigns = new CampaignFanOut(this, 'Campaigns', {
+      tables,
+      environment,
+      lineSecret,
+      maxWorkers: 5,
+      pushesPerSecondPerWorker: 200,
+    });
 
     const alarms = new OperatorAlarms(this, 'Alarms', { email: props.alarmEmail });
     alarms.alarmOnAny(
@@ -97,6 +108,29 @@ export class LineGroupsStack extends Stack {
       'WebhookLambdaThrottles',
       webhook.metricThrottles({ period: Duration.minutes(5) }),
       'The webhook function was throttled.',
+    );
+    for (const [name, fn] of Object.entries({
+      CampaignPlanner: campaigns.planner,
+      CampaignWorker: campaigns.worker,
+    })) {
+      alarms.alarmOnAny(
+        `${name}Errors`,
+        fn.metricErrors({ period: Duration.minutes(5) }),
+        `The ${name} function failed.`,
+      );
+    }
+    alarms.alarmOnAny(
+      'CampaignPushFailures',
+      OperatorAlarms.appMetric('campaignPushesFailed'),
+      'Campaign pushes failed: npm run campaign -- status <id> --aws',
+    );
+    alarms.alarmOnAny(
+      'CampaignDeadLetters',
+      campaigns.deadLetters.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
+      'Campaign batches gave up after five tries; re-run the campaign to finish them.',
     );
     for (const [role, table] of Object.entries(tables)) {
       for (const metricName of ['ReadThrottleEvents', 'WriteThrottleEvents']) {
@@ -125,5 +159,9 @@ export class LineGroupsStack extends Stack {
     new CfnOutput(this, 'GroupsTable', { value: tables.groups.tableName });
     new CfnOutput(this, 'GroupEventsTable', { value: tables.groupEvents.tableName });
     new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topic.topicArn });
+    new CfnOutput(this, 'CampaignFunction', {
+      value: campaigns.planner.functionName,
+      description: 'npm run campaign -- send --aws invokes it',
+    });
   }
 }

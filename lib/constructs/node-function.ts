@@ -10,6 +10,8 @@ export interface NodeFunctionProps {
   /** File under lambda/handlers/, without extension. */
   handler: string;
   description: string;
+  /** A fixed name, for functions operators invoke by name (the campaign planner). */
+  functionName?: string;
   environment: Record<string, string>;
   memorySize?: number;
   timeout?: Duration;
@@ -38,6 +40,7 @@ export class NodeFunction extends Construct {
       entry: join(__dirname, '..', '..', 'lambda', 'handlers', `${props.handler}.ts`),
       handler: 'handler',
       description: props.description,
+      ...(props.functionName && { functionName: props.functionName }),
       // The Node major the tests run on (node@22), so what is tested is what runs.
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,

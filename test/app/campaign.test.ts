@@ -238,7 +238,10 @@ describe('campaigns to groups', () => {
 
     const first = run();
     const newPushes = () => h.line.state.sent.filter((s) => groups.includes(s.to)).length;
-    while (newPushes() < 40) await new Promise((r) => setTimeout(r, 20));
+    const deadline = Date.now() + 30_000;
+    while (newPushes() < 40 && first.exitCode === null && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(newPushes()).toBeGreaterThanOrEqual(40);
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
     expect(newPushes()).toBeLessThan(groups.length);

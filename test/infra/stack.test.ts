@@ -136,6 +136,29 @@ describe('LineGroups stack', () => {
       expect(alarm.AlarmActions).toEqual([{ Ref: expect.stringMatching(/AlarmsTopic/) }]);
   });
 
+  it('campaigns fan out through a queue with a dead-letter queue, to workers that report partial failures', () => {
+    template.resourceCountIs('AWS::SQS::Queue', 2);
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      RedrivePolicy: { maxReceiveCount: 5, deadLetterTargetArn: Match.anyValue() },
+      SqsManagedSseEnabled: true,
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 5 },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'line-groups-campaign-planner',
+      Timeout: 900,
+    });
+    for (const fn of resources('AWS::Lambda::Function').filter(
+      (f) => f.Properties.Handler === 'index.handler',
+    )) {
+      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
+    }
+    template.hasOutput('CampaignFunction', {});
+  });
+
   it('least privilege: no wildcard actions or resources; DynamoDB actions only on our tables', () => {
     for (const policy of resources('AWS::IAM::Policy')) {
       const statements = (

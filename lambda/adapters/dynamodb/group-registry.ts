@@ -104,6 +104,18 @@ export class DynamoDbGroupRegistry implements GroupRegistry {
     options: { since?: string; limit?: number } = {},
   ): Promise<Group[]> {
     const groups: Group[] = [];
+    for await (const page of this.pagesByStatus(status, options)) {
+      groups.push(...page);
+      if (options.limit && groups.length >= options.limit) break;
+    }
+    return options.limit ? groups.slice(0, options.limit) : groups;
+  }
+
+  /** The same, a page (up to 1 MB) at a time, so a million groups never sit in memory at once. */
+  async *pagesByStatus(
+    status: GroupStatus,
+    options: { since?: string; limit?: number } = {},
+  ): AsyncGenerator<Group[]> {
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.options.client.send(
@@ -116,17 +128,16 @@ export class DynamoDbGroupRegistry implements GroupRegistry {
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':status': status, ...(options.since && { ':since': options.since }) },
           ScanIndexForward: false,
-          ...(options.limit && { Limit: options.limit - groups.length }),
+          ...(options.limit && { Limit: options.limit }),
           ExclusiveStartKey: startKey,
         }),
       );
-      for (const item of page.Items ?? []) {
+      yield (page.Items ?? []).map((item) => {
         const { version: _v, updatedAt: _u, ...group } = item as GroupItem;
-        groups.push(group);
-      }
+        return group;
+      });
       startKey = page.LastEvaluatedKey;
-    } while (startKey && (!options.limit || groups.length < options.limit));
-    return groups;
+    } while (startKey);
   }
 
   /** The chat's most recent event records, newest first. */

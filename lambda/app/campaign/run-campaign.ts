@@ -14,7 +14,7 @@ import type { Log, Telemetry } from '../ports';
 import type { RateLimiter } from './rate-limiter';
 
 export interface CampaignDeps {
-  registry: Pick<DynamoDbGroupRegistry, 'listByStatus' | 'get'>;
+  registry: Pick<DynamoDbGroupRegistry, 'pagesByStatus' | 'get'>;
   store: DynamoDbCampaignStore;
   line: Pick<LineApi, 'push' | 'remainingQuota'>;
   limiter: RateLimiter;
@@ -78,16 +78,23 @@ export async function planCampaign(
       .filter((d) => d.status === 'sent' || d.status === 'skipped')
       .map((d) => d.groupId),
   );
-  const groups = (await deps.registry.listByStatus('active')).filter((g) => !done.has(g.groupId));
-  const cost = groups.reduce((sum, g) => sum + pushCost(g.memberCount), 0);
+  const groupIds: string[] = [];
+  let cost = 0;
+  for await (const page of deps.registry.pagesByStatus('active')) {
+    for (const group of page) {
+      if (done.has(group.groupId)) continue;
+      groupIds.push(group.groupId);
+      cost += pushCost(group.memberCount);
+    }
+  }
   const remainingQuota = await deps.line.remainingQuota();
   if (remainingQuota !== undefined && cost > remainingQuota && !options.ignoreQuota) {
     throw new QuotaExceededError(cost, remainingQuota);
   }
-  await deps.store.update(campaign.campaignId, { plannedGroups: done.size + groups.length });
+  await deps.store.update(campaign.campaignId, { plannedGroups: done.size + groupIds.length });
   return {
     campaign,
-    groupIds: groups.map((g) => g.groupId),
+    groupIds,
     cost,
     ...(remainingQuota !== undefined && { remainingQuota }),
   };

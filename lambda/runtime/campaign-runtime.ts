@@ -1,0 +1,36 @@
+import { DynamoDbCampaignStore } from '../adapters/dynamodb/campaign-store';
+import { documentClient } from '../adapters/dynamodb/document-client';
+import { DynamoDbGroupRegistry } from '../adapters/dynamodb/group-registry';
+import { LineApi } from '../adapters/line/line-api';
+import type { CampaignDeps } from '../app/campaign/run-campaign';
+import { RateLimiter } from '../app/campaign/rate-limiter';
+import type { Log, Telemetry } from '../app/ports';
+import type { Config } from '../config';
+import { channelCredentials } from './secrets';
+
+/** Wires a campaign's dependencies from config: shared by the planner and the workers. */
+export async function createCampaignDeps(
+  config: Config,
+  observe: { log: Log; telemetry: Telemetry },
+  tuning: { concurrency: number; pushesPerSecond: number },
+): Promise<CampaignDeps> {
+  const { channelAccessToken } = await channelCredentials(config);
+  const client = documentClient(config);
+  return {
+    registry: new DynamoDbGroupRegistry({
+      client,
+      tables: config.tables,
+      eventRetentionDays: config.eventRetentionDays,
+    }),
+    store: new DynamoDbCampaignStore(client, config.tables),
+    line: new LineApi({
+      channelAccessToken,
+      ...(config.lineApiBaseUrl && { baseURL: config.lineApiBaseUrl }),
+    }),
+    limiter: new RateLimiter(tuning.pushesPerSecond),
+    now: () => new Date(),
+    concurrency: tuning.concurrency,
+    maxAttempts: 5,
+    ...observe,
+  };
+}
