@@ -7,6 +7,8 @@ async function main() {
   process.env.POWERTOOLS_DEV ??= 'true';
   process.env.POWERTOOLS_LOG_LEVEL ??= 'INFO';
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  // Locally, coupon and template changes show at once (Lambda keeps them 30 s).
+  process.env.SETTINGS_CACHE_SECONDS ??= '0';
   const stack = await startLocalStack({ env: process.env, persist, print: (line) => console.log(line) });
 
   let stopping = false;

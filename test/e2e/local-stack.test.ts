@@ -1,4 +1,6 @@
 import { connect } from 'node:net';
+import { campaignCommand } from '../../lib/cli/campaign';
+import { couponsCommand } from '../../lib/cli/coupons';
 import { groupsCommand } from '../../lib/cli/groups';
 import { EmulatorControl } from '../../lib/local/simulator/client';
 import { Simulator } from '../../lib/local/simulator/scenarios';
@@ -26,6 +28,16 @@ async function groups(...argv: string[]) {
     DYNAMODB_ENDPOINT: stack.dynamoDbEndpoint,
   });
   return { code, json: JSON.parse(out.join('\n')) as unknown };
+}
+
+/** Runs an operators' CLI command against this stack, as `npm run <name> -- ... --json` would. */
+async function cli(command: typeof couponsCommand, ...argv: string[]) {
+  const out: string[] = [];
+  const code = await command([...argv, '--json'], (t) => out.push(t), {
+    DYNAMODB_ENDPOINT: stack.dynamoDbEndpoint,
+    LINE_API_BASE_URL: stack.emulatorUrl,
+  });
+  return { code, json: JSON.parse(out.join('\n')) as Record<string, unknown> };
 }
 
 describe('npm start, end to end', () => {
@@ -82,6 +94,42 @@ describe('npm start, end to end', () => {
     const wrong = new Simulator({ url: stack.webhookUrl, secret: 'not-the-secret' });
     const [step] = await wrong.run({ name: 'join', groupId: newGroupId() });
     expect(step!.response.status).toBe(401);
+  });
+
+  it('coupons: created, made the group coupon, sent on join and on the keyword, then to every group by campaign', async () => {
+    const { json: coupon } = await cli(
+      couponsCommand,
+      'create',
+      '--title',
+      '週末限定 500円引き',
+      '--end',
+      '7d',
+      '--discount',
+      '500',
+    );
+    const couponId = String(coupon.couponId);
+    expect((await cli(couponsCommand, 'set-group-coupon', couponId)).code).toBe(0);
+
+    const groupId = newGroupId();
+    const [joined] = await simulator.run({ name: 'join', groupId });
+    expect(joined!.sent[0]!.messages.map((m) => m.type)).toEqual(['text', 'coupon', 'flex']);
+    const [asked] = await simulator.run({ name: 'message', groupId, text: 'クーポンください' });
+    expect(asked!.sent[0]!.messages.at(-1)).toEqual({ type: 'coupon', couponId });
+    expect(stack.output()).toContain(`bot (reply): [coupon ${couponId}]`);
+
+    const { code, json: summary } = await cli(
+      campaignCommand,
+      'send',
+      '--coupon',
+      couponId,
+      '--to',
+      'active',
+    );
+    expect(code).toBe(0);
+    expect(summary).toMatchObject({ failed: 0 });
+    expect(Number(summary.sent)).toBeGreaterThanOrEqual(1);
+    const pushes = (await emulator.messages(groupId)).filter((m) => m.via === 'push');
+    expect(pushes).toHaveLength(1);
   });
 
   it('Ctrl-C stops everything it started: nothing left listening', async () => {

@@ -206,7 +206,7 @@ export async function startLineEmulator(
             'Authentication failed. Confirm that the access token in the authorization header is valid.',
           );
         }
-        const fault = state.takeFault(line);
+        const fault = state.takeFault(line, body.to);
         if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
         if (fault?.status) {
           throw new HttpError(fault.status, 'Injected failure', undefined, {

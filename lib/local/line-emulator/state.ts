@@ -25,6 +25,8 @@ export interface SentMessage {
 export interface Fault {
   /** Matched against "METHOD /path", e.g. "POST /v2/bot/message/push". Substring match. */
   match: string;
+  /** Only requests whose body is addressed `to` this chat (a push to one group). */
+  to?: string;
   status?: number;
   delayMs?: number;
   retryAfterSeconds?: number;
@@ -91,8 +93,10 @@ export class EmulatorState {
   }
 
   /** The first fault matching this request, consumed. */
-  takeFault(request: string): Fault | undefined {
-    const fault = this.faults.find((f) => f.count > 0 && request.includes(f.match));
+  takeFault(request: string, to?: unknown): Fault | undefined {
+    const fault = this.faults.find(
+      (f) => f.count > 0 && request.includes(f.match) && (f.to === undefined || f.to === to),
+    );
     if (fault) fault.count -= 1;
     return fault;
   }
