@@ -295,6 +295,21 @@ describe('webhook: the group registry', () => {
 });
 
 describe('webhook: transient failures', () => {
+  it('LINE not answering (timeouts) costs at most the lookup timeout, and never the join', async () => {
+    const slow = await startHarness({ LINE_LOOKUP_TIMEOUT_MS: '200' });
+    try {
+      const groupId = newGroupId();
+      slow.line.state.faults.push({ match: `/group/${groupId}/`, delayMs: 3000, status: 500, count: 2 });
+      const started = Date.now();
+      expect(status(await slow.post([webhookEvents.join(groupId)]))).toBe(200);
+      expect(Date.now() - started).toBeLessThan(2000);
+      expect((await slow.registry.load(groupId))?.group).toMatchObject({ status: 'active', joinCount: 1 });
+      expect(slow.recorder.metric('lineLookupFailures')).toBe(2);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('DynamoDB unreachable -> 500 so LINE redelivers; the redelivery completes the work once', async () => {
     const groupId = newGroupId();
     const recorder = new Recorder();

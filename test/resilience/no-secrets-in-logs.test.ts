@@ -1,0 +1,103 @@
+import { environmentFor } from '../../lambda/adapters/dynamodb/tables';
+import { apiGatewayEvent } from '../../lib/local/api-gateway-event';
+import { startLineEmulator, type LineEmulator } from '../../lib/local/line-emulator/server';
+import { newGroupId, signature, webhookBody, webhookEvents } from '../../lib/local/simulator/webhook-events';
+import { createTestTables, testDynamoDbEndpoint } from '../support/dynamodb';
+
+// The Lambda entry point itself, with Powertools' real logger at DEBUG, on every path we have:
+// nothing it prints may contain the channel secret or the access token.
+const SECRET = 'chan-secret-7f3a9c1e5b';
+const TOKEN = 'access-token-Qz8wK2nV4tLr';
+const saved = { ...process.env };
+let line: LineEmulator;
+let drop: () => Promise<void>;
+let printed = '';
+
+beforeAll(async () => {
+  const db = await createTestTables();
+  drop = db.drop;
+  line = await startLineEmulator({ channelAccessToken: TOKEN });
+  Object.assign(process.env, {
+    DYNAMODB_ENDPOINT: testDynamoDbEndpoint(),
+    ...environmentFor(db.tables),
+    LINE_API_BASE_URL: line.url,
+    LINE_CHANNEL_SECRET: SECRET,
+    LINE_CHANNEL_ACCESS_TOKEN: TOKEN,
+    POWERTOOLS_LOG_LEVEL: 'DEBUG',
+    POWERTOOLS_METRICS_DISABLED: 'false',
+    POWERTOOLS_METRICS_NAMESPACE: 'LineGroups',
+  });
+  for (const stream of [process.stdout, process.stderr]) {
+    jest.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      printed += chunk.toString();
+      return true;
+    });
+  }
+});
+afterAll(async () => {
+  jest.restoreAllMocks();
+  process.env = saved;
+  await line.close();
+  await drop();
+});
+
+it('no log line contains the channel secret or the access token', async () => {
+  const { handler } = await import('../../lambda/handlers/webhook');
+  const call = (body: string, sig: string) =>
+    handler(
+      apiGatewayEvent({
+        method: 'POST',
+        path: '/webhook',
+        headers: { 'x-line-signature': sig },
+        body: Buffer.from(body),
+      }),
+    );
+  const good = (events: ReturnType<typeof webhookEvents.join>[]) => {
+    const body = webhookBody(events);
+    return call(body, signature(body, SECRET));
+  };
+
+  const groupId = newGroupId();
+  expect(
+    (await good([webhookEvents.join(groupId, { replyToken: line.state.issueReplyToken(groupId) })]))
+      .statusCode,
+  ).toBe(200);
+  expect((await call(webhookBody([webhookEvents.join(newGroupId())]), 'forged')).statusCode).toBe(401);
+  expect((await call('{not json', signature('{not json', SECRET))).statusCode).toBe(400);
+  // LINE refusing the token (401) and failing (500) on lookups and replies.
+  line.state.faults.push(
+    { match: '/v2/bot/', status: 401, count: 3 },
+    { match: '/v2/bot/', status: 500, count: 3 },
+  );
+  expect(
+    (
+      await good([
+        webhookEvents.join(newGroupId(), { replyToken: 'expired' }),
+        webhookEvents.message(groupId, 'クーポン'),
+      ])
+    ).statusCode,
+  ).toBe(200);
+  // A DynamoDB failure (table gone) on the error path.
+  process.env.GROUPS_TABLE = 'no-such-table';
+  jest.resetModules();
+  const fresh = await import('../../lambda/handlers/webhook');
+  const body = webhookBody([webhookEvents.join(newGroupId())]);
+  expect(
+    (
+      await fresh.handler(
+        apiGatewayEvent({
+          method: 'POST',
+          path: '/webhook',
+          headers: { 'x-line-signature': signature(body, SECRET) },
+          body: Buffer.from(body),
+        }),
+      )
+    ).statusCode,
+  ).toBe(500);
+
+  expect(printed).toContain('"level":"WARN"');
+  expect(printed).toContain('webhook failed; LINE will redeliver');
+  expect(printed).toContain('"groupsJoined"'); // the metrics (EMF) went through the same streams
+  expect(printed).not.toContain(SECRET);
+  expect(printed).not.toContain(TOKEN);
+});
