@@ -55,7 +55,7 @@ export class LineGroupsStack extends Stack {
     // (Table ARNs only: the webhook never reads an index.)
     webhook.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem'],
         resources: [tables.groups.tableArn],
       }),
     );

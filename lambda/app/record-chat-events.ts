@@ -12,6 +12,7 @@ import type {
   Log,
   OffersSource,
   ReplySender,
+  StoredGroup,
   Telemetry,
 } from './ports';
 
@@ -49,22 +50,31 @@ export async function recordChatEvents(events: ChatEvent[], deps: RecordChatEven
     seen.add(event.webhookEventId);
     byChat.set(event.groupId, [...(byChat.get(event.groupId) ?? []), event]);
   }
+  // One BatchGetItem for every chat of the webhook instead of a GetItem each.
+  const preloaded = byChat.size > 1 ? await deps.registry.loadMany([...byChat.keys()]) : undefined;
   await Promise.all(
-    [...byChat.values()].map(async (chatEvents) => {
+    [...byChat.entries()].map(async ([groupId, chatEvents]) => {
       const sorted = [...chatEvents].sort(byTime);
       for (let i = 0; i < sorted.length; i += deps.maxEventsPerSave) {
-        await recordForChat(sorted.slice(i, i + deps.maxEventsPerSave), deps);
+        const first = i === 0 && preloaded ? { stored: preloaded.get(groupId) } : undefined;
+        await recordForChat(sorted.slice(i, i + deps.maxEventsPerSave), deps, first);
       }
     }),
   );
 }
 
-async function recordForChat(events: ChatEvent[], deps: RecordChatEventsDeps): Promise<void> {
+async function recordForChat(
+  events: ChatEvent[],
+  deps: RecordChatEventsDeps,
+  /** The chat as already read for this webhook; only the first attempt may use it. */
+  preloaded?: { stored: StoredGroup | undefined },
+): Promise<void> {
   // Offers are read only for batches that could be answered (a join, a text message).
   const offers = events.some(mayReply) ? await deps.offers.current() : undefined;
   let pending = events;
   for (let attempt = 1; pending[0]; attempt++) {
-    const stored = await deps.registry.load(pending[0].groupId);
+    const stored =
+      attempt === 1 && preloaded ? preloaded.stored : await deps.registry.load(pending[0].groupId);
     const before = stored?.group;
     const records: GroupEventRecord[] = [];
     let replies: Reply[] = [];

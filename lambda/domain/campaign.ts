@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Message } from './messages';
 
 /** An operator's push of one coupon (and optionally a card) to every active group. */
@@ -53,3 +54,13 @@ export function summarize(
 
 /** LINE counts a push once per member who receives it; the quota check uses the same arithmetic. */
 export const pushCost = (memberCount: number | undefined) => Math.max(1, memberCount ?? 1);
+
+/**
+ * The X-Line-Retry-Key of one (campaign, group): derived, not random, so every run, worker and
+ * SQS redelivery of the campaign uses the same key and LINE accepts the push once (409 after).
+ */
+export function retryKeyFor(campaignId: string, groupId: string): string {
+  const h = createHash('sha256').update(`${campaignId}/${groupId}`).digest('hex');
+  // Shaped as a version-4 UUID, which is what LINE asks for.
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h.charAt(16), 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}

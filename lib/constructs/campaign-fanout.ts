@@ -92,10 +92,11 @@ export class CampaignFanOut extends Construct {
     props.lineSecret.grantRead(worker);
     allow(
       worker,
-      ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+      ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:UpdateItem'],
       [tables.deliveries.tableArn],
     );
-    allow(worker, ['dynamodb:GetItem'], [tables.campaigns.tableArn, tables.groups.tableArn]);
+    allow(worker, ['dynamodb:BatchGetItem'], [tables.groups.tableArn]);
+    allow(worker, ['dynamodb:GetItem'], [tables.campaigns.tableArn]);
 
     this.planner = planner;
     this.worker = worker;

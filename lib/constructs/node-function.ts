@@ -5,6 +5,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
+import { bundling } from '../bundling';
 
 export interface NodeFunctionProps {
   /** File under lambda/handlers/, without extension. */
@@ -55,16 +56,15 @@ export class NodeFunction extends Construct {
         ...props.environment,
       },
       bundling: {
-        minify: true,
+        minify: bundling.minify,
         sourceMap: true,
         sourcesContent: false,
-        target: 'node22',
+        target: bundling.target,
         format: OutputFormat.CJS,
         // The SDK is bundled (and tree-shaken) rather than taken from the runtime: pinned versions,
         // fewer files to load at cold start.
         externalModules: [],
-        // ESM entry points let esbuild drop the parts of the SDKs we never call.
-        mainFields: ['module', 'main'],
+        mainFields: [...bundling.mainFields],
         metafile: false,
       },
     });

@@ -10,6 +10,7 @@ import {
   QuotaExceededError,
 } from '../../lambda/app/campaign/run-campaign';
 import { createCoupon } from '../../lambda/app/manage-coupons';
+import { retryKeyFor } from '../../lambda/domain/campaign';
 import type { Group } from '../../lambda/domain/group';
 import { campaignMessages, defaultCampaignId } from '../../lib/cli/campaign';
 import { newGroupId, webhookEvents } from '../../lib/local/simulator/webhook-events';
@@ -118,15 +119,8 @@ describe('campaigns to groups', () => {
     const spec = { campaignId: 'crash-window', couponId, messages: campaignMessages(couponId) };
     const plan = await planCampaign(spec, { ignoreQuota: false }, deps());
     // The crash: intent written and LINE accepted the push, but the process died before recording it.
-    const claimed = await store().claim({
-      campaignId: 'crash-window',
-      groupId: groupId!,
-      status: 'pending',
-      retryKey: crypto.randomUUID(),
-      attempts: 0,
-      updatedAt: new Date().toISOString(),
-    });
-    await h.couponDeps.line.push(groupId!, spec.messages, claimed.retryKey);
+    // The crash: LINE accepted the push, but the process died before recording it.
+    await h.couponDeps.line.push(groupId!, spec.messages, retryKeyFor('crash-window', groupId!));
     await deliverCampaign(plan.campaign, [groupId!], deps());
     expect(pushesTo(groupId!)).toHaveLength(1);
     expect((await store().deliveries('crash-window'))[0]).toMatchObject({ status: 'sent' });

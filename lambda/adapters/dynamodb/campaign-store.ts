@@ -1,5 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
+  BatchWriteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -10,7 +12,6 @@ import type { Campaign, Delivery, DeliveryStatus } from '../../domain/campaign';
 
 // Conditions named for the rule they enforce.
 const campaignIsNew = 'attribute_not_exists(campaignId)';
-const deliveryIsNew = 'attribute_not_exists(groupId)';
 /** A delivery that reached `sent` (or was skipped) is final: nothing moves it back. */
 const deliveryIsOpen = '#status IN (:pending, :failed)';
 
@@ -63,27 +64,42 @@ export class DynamoDbCampaignStore {
     );
   }
 
-  /** The intent to push, written once per (campaign, group); a later claim gets the first one back. */
-  async claim(delivery: Delivery): Promise<Delivery> {
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tables.deliveries,
-          Item: delivery,
-          ConditionExpression: deliveryIsNew,
-        }),
-      );
-      return delivery;
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const { Item } = await this.client.send(
-        new GetCommand({
-          TableName: this.tables.deliveries,
-          Key: { campaignId: delivery.campaignId, groupId: delivery.groupId },
-          ConsistentRead: true,
-        }),
-      );
-      return Item as Delivery;
+  /** The deliveries of these groups so far (one BatchGetItem per 100). */
+  async getMany(campaignId: string, groupIds: string[]): Promise<Map<string, Delivery>> {
+    const found = new Map<string, Delivery>();
+    for (let i = 0; i < groupIds.length; i += 100) {
+      let keys: Record<string, unknown>[] = groupIds
+        .slice(i, i + 100)
+        .map((groupId) => ({ campaignId, groupId }));
+      while (keys.length > 0) {
+        const { Responses, UnprocessedKeys } = await this.client.send(
+          new BatchGetCommand({
+            RequestItems: { [this.tables.deliveries]: { Keys: keys, ConsistentRead: true } },
+          }),
+        );
+        for (const d of (Responses?.[this.tables.deliveries] ?? []) as Delivery[]) found.set(d.groupId, d);
+        keys = UnprocessedKeys?.[this.tables.deliveries]?.Keys ?? [];
+      }
+    }
+    return found;
+  }
+
+  /**
+   * The intent to push, for groups with no delivery yet (BatchWriteItem, 25 at a time). Not
+   * conditional: if a concurrent worker already sent one, this resets it to `pending`, and its
+   * push with the same retry key is answered 409 and recorded `sent` again; no second message.
+   */
+  async recordIntents(deliveries: Delivery[]): Promise<void> {
+    for (let i = 0; i < deliveries.length; i += 25) {
+      let requests: Record<string, unknown>[] = deliveries
+        .slice(i, i + 25)
+        .map((Item) => ({ PutRequest: { Item } }));
+      while (requests.length > 0) {
+        const { UnprocessedItems } = await this.client.send(
+          new BatchWriteCommand({ RequestItems: { [this.tables.deliveries]: requests as never } }),
+        );
+        requests = (UnprocessedItems?.[this.tables.deliveries] ?? []) as Record<string, unknown>[];
+      }
     }
   }
 

@@ -1,5 +1,6 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
@@ -92,6 +93,33 @@ export class DynamoDbGroupRegistry implements GroupRegistry {
       return new ConcurrentUpdateError(groupId);
     }
     return error;
+  }
+
+  /** Many chats with their versions, one round trip per 100 (BatchGetItem), by groupId. */
+  async loadMany(groupIds: string[]): Promise<Map<string, StoredGroup>> {
+    const found = new Map<string, StoredGroup>();
+    const unique = [...new Set(groupIds)];
+    for (let i = 0; i < unique.length; i += 100) {
+      let keys: Record<string, unknown>[] = unique.slice(i, i + 100).map((groupId) => ({ groupId }));
+      while (keys.length > 0) {
+        const { Responses, UnprocessedKeys } = await this.options.client.send(
+          new BatchGetCommand({
+            RequestItems: { [this.options.tables.groups]: { Keys: keys, ConsistentRead: true } },
+          }),
+        );
+        for (const item of (Responses?.[this.options.tables.groups] ?? []) as GroupItem[]) {
+          const { version, updatedAt: _u, ...group } = item;
+          found.set(group.groupId, { group, version });
+        }
+        keys = UnprocessedKeys?.[this.options.tables.groups]?.Keys ?? [];
+      }
+    }
+    return found;
+  }
+
+  async getMany(groupIds: string[]): Promise<Map<string, Group>> {
+    const stored = await this.loadMany(groupIds);
+    return new Map([...stored].map(([id, { group }]) => [id, group]));
   }
 
   async get(groupId: string): Promise<Group | undefined> {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { DynamoDbCampaignStore } from '../../adapters/dynamodb/campaign-store';
 import type { DynamoDbGroupRegistry } from '../../adapters/dynamodb/group-registry';
 import { LineApiError, type LineApi } from '../../adapters/line/line-api';
@@ -7,14 +6,16 @@ import {
   type CampaignSummary,
   type Delivery,
   pushCost,
+  retryKeyFor,
   summarize,
 } from '../../domain/campaign';
+import type { Group } from '../../domain/group';
 import { assertValidMessages } from '../../domain/messages';
 import type { Log, Telemetry } from '../ports';
 import type { RateLimiter } from './rate-limiter';
 
 export interface CampaignDeps {
-  registry: Pick<DynamoDbGroupRegistry, 'pagesByStatus' | 'get'>;
+  registry: Pick<DynamoDbGroupRegistry, 'pagesByStatus' | 'getMany'>;
   store: DynamoDbCampaignStore;
   line: Pick<LineApi, 'push' | 'remainingQuota'>;
   limiter: RateLimiter;
@@ -102,9 +103,13 @@ export async function planCampaign(
 
 export type Outcome = 'sent' | 'skipped' | 'failed' | 'already-done' | 'retry-later';
 
+/** Groups prepared together: their deliveries and statuses are read, and intents written, in batches. */
+const PREPARE_BATCH = 500;
+
 /**
  * Pushes the campaign to these groups, at most `concurrency` at a time and within the rate
- * limit; each group exactly once across re-runs and crashes (deliveries table + X-Line-Retry-Key).
+ * limit; each group exactly once across re-runs, crashes and concurrent workers (deliveries table
+ * + a retry key derived from campaign and group, which LINE accepts once).
  */
 export async function deliverCampaign(
   campaign: Campaign,
@@ -112,33 +117,50 @@ export async function deliverCampaign(
   deps: CampaignDeps,
   onOutcome: (groupId: string, outcome: Outcome) => void = () => undefined,
 ): Promise<void> {
-  const queue = [...groupIds];
-  const worker = async () => {
-    for (let groupId = queue.shift(); groupId !== undefined; groupId = queue.shift()) {
-      onOutcome(groupId, await deliverToGroup(campaign, groupId, deps));
+  for (let i = 0; i < groupIds.length; i += PREPARE_BATCH) {
+    const ids = groupIds.slice(i, i + PREPARE_BATCH);
+    const [deliveries, groups] = await Promise.all([
+      deps.store.getMany(campaign.campaignId, ids),
+      deps.registry.getMany(ids),
+    ]);
+    const open: Delivery[] = [];
+    for (const groupId of ids) {
+      const existing = deliveries.get(groupId);
+      if (existing?.status === 'sent' || existing?.status === 'skipped') onOutcome(groupId, 'already-done');
+      else open.push(existing ?? intent(campaign.campaignId, groupId, deps.now()));
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(deps.concurrency, queue.length) }, worker));
+    await deps.store.recordIntents(open.filter((d) => !deliveries.has(d.groupId)));
+    const queue = [...open];
+    const worker = async () => {
+      for (let d = queue.shift(); d; d = queue.shift()) {
+        onOutcome(d.groupId, await deliverToGroup(campaign, d, groups.get(d.groupId), deps));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(deps.concurrency, queue.length) }, worker));
+  }
 }
 
-async function deliverToGroup(campaign: Campaign, groupId: string, deps: CampaignDeps): Promise<Outcome> {
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const delivery: Delivery = await deps.store.claim({
-    campaignId: campaign.campaignId,
-    groupId,
-    status: 'pending',
-    retryKey: randomUUID(),
-    attempts: 0,
-    updatedAt: deps.now().toISOString(),
-  });
-  if (delivery.status === 'sent' || delivery.status === 'skipped') return 'already-done';
+const intent = (campaignId: string, groupId: string, now: Date): Delivery => ({
+  campaignId,
+  groupId,
+  status: 'pending',
+  retryKey: retryKeyFor(campaignId, groupId),
+  attempts: 0,
+  updatedAt: now.toISOString(),
+});
 
-  const group = await deps.registry.get(groupId);
+async function deliverToGroup(
+  campaign: Campaign,
+  delivery: Delivery,
+  group: Group | undefined,
+  deps: CampaignDeps,
+): Promise<Outcome> {
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   if (group?.status !== 'active') {
     await deps.store.settle(delivery, 'skipped', delivery.attempts, `group is ${group?.status ?? 'unknown'}`);
     return 'skipped';
   }
-
+  const { groupId } = delivery;
   let attempts = delivery.attempts;
   for (;;) {
     attempts += 1;
@@ -151,7 +173,7 @@ async function deliverToGroup(campaign: Campaign, groupId: string, deps: Campaig
     } catch (error) {
       const outcome = await classify(error);
       if (outcome === 'sent') {
-        // 409: LINE accepted this retry key before (we crashed before recording it): it was sent.
+        // 409: LINE accepted this retry key before (a crash, or another worker): it was sent.
         await deps.store.settle(delivery, 'sent', attempts);
         return 'sent';
       }

@@ -1,0 +1,102 @@
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { loadConfig } from '../../lambda/config';
+import { createWebhookRuntime } from '../../lambda/runtime/webhook-runtime';
+import { freePort } from '../local/ports';
+import { sendWebhook } from '../local/simulator/client';
+import {
+  asRedelivery,
+  newGroupId,
+  webhookEvents,
+  type WebhookEvent,
+} from '../local/simulator/webhook-events';
+import { startWebhookServer } from '../local/webhook-server';
+import { BENCH_SECRET, type BenchEnvironment } from './environment';
+import { pick, round } from './stats';
+
+export interface ThroughputFigure {
+  concurrency: number;
+  seconds: number;
+  requests: number;
+  requestsPerSecond: number;
+  errors: number;
+  eventsSent: number;
+  eventsRecorded: number;
+  lost: number;
+  duplicated: number;
+}
+
+/**
+ * Signed webhooks over real HTTP to the local webhook server from `concurrency` clients for
+ * `seconds`; one in ten is a redelivery of an earlier one. Afterwards every event must be in the
+ * events table exactly once.
+ */
+export async function benchThroughput(
+  bench: BenchEnvironment,
+  concurrency: number,
+  seconds: number,
+): Promise<ThroughputFigure> {
+  const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+  const handler = await createWebhookRuntime(
+    loadConfig({ ...bench.env, DYNAMODB_ENDPOINT: bench.env.DYNAMODB_ENDPOINT }),
+    {
+      log: quiet,
+      telemetry: { count() {} },
+    },
+  );
+  const server = await startWebhookServer(handler, { port: await freePort() });
+  const groups = Array.from({ length: 200 }, () => newGroupId());
+  const sent: WebhookEvent[][] = [];
+  const unique = new Set<string>();
+  let requests = 0;
+  let errors = 0;
+  const deadline = Date.now() + seconds * 1000;
+  const client = async () => {
+    while (Date.now() < deadline) {
+      const redeliver = sent.length > 0 && Math.random() < 0.1;
+      const events = redeliver
+        ? asRedelivery(pick(sent))
+        : [
+            webhookEvents.message(pick(groups), 'bench', {
+              timestamp: Date.now(),
+            }),
+          ];
+      const { status } = await sendWebhook(server.url, BENCH_SECRET, events);
+      requests += 1;
+      if (status !== 200) errors += 1;
+      else if (!redeliver) {
+        sent.push(events);
+        for (const e of events) unique.add(e.webhookEventId);
+      }
+    }
+  };
+  const started = Date.now();
+  await Promise.all(Array.from({ length: concurrency }, client));
+  const elapsed = (Date.now() - started) / 1000;
+  await server.close();
+
+  const recorded: string[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await bench.documents.send(
+      new ScanCommand({
+        TableName: bench.tables.groupEvents,
+        ProjectionExpression: 'webhookEventId',
+        ExclusiveStartKey,
+      }),
+    );
+    recorded.push(...(page.Items ?? []).map((i) => String(i.webhookEventId)));
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  const ours = recorded.filter((id) => unique.has(id));
+  return {
+    concurrency,
+    seconds: round(elapsed),
+    requests,
+    requestsPerSecond: round(requests / elapsed),
+    errors,
+    eventsSent: unique.size,
+    eventsRecorded: new Set(ours).size,
+    lost: [...unique].filter((id) => !ours.includes(id)).length,
+    duplicated: ours.length - new Set(ours).size,
+  };
+}
