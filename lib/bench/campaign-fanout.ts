@@ -1,3 +1,4 @@
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbCampaignStore } from '../../lambda/adapters/dynamodb/campaign-store';
 import { DynamoDbGroupRegistry } from '../../lambda/adapters/dynamodb/group-registry';
 import { LineApi } from '../../lambda/adapters/line/line-api';
@@ -20,6 +21,34 @@ export interface CampaignFigure {
   fractionOfLimit: number;
   rateLimited: number;
   duplicates: number;
+  /** The same DynamoDB Local's ceiling: single UpdateItems/s at the same concurrency, for scale. */
+  localDbWritesPerSecond: number;
+}
+
+async function localWriteCeiling(
+  bench: BenchEnvironment,
+  groupIds: string[],
+  concurrency: number,
+): Promise<number> {
+  const queue = groupIds.slice(0, 2000);
+  const total = queue.length;
+  const [, ms] = await timed(() =>
+    Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        for (let id = queue.shift(); id; id = queue.shift()) {
+          await bench.documents.send(
+            new UpdateCommand({
+              TableName: bench.tables.groups,
+              Key: { groupId: id },
+              UpdateExpression: 'SET lastActivityAt = :t',
+              ExpressionAttributeValues: { ':t': new Date().toISOString() },
+            }),
+          );
+        }
+      }),
+    ),
+  );
+  return round(total / (ms / 1000));
 }
 
 /** A campaign to `count` groups against the emulator limited to LINE's push rate. */
@@ -68,6 +97,7 @@ export async function benchCampaign(bench: BenchEnvironment, groupIds: string[])
     deps,
   );
   const [, ms] = await timed(() => deliverCampaign(plan.campaign, plan.groupIds, deps));
+  const localDbWritesPerSecond = await localWriteCeiling(bench, groupIds, deps.concurrency);
   const perGroup = new Map<string, number>();
   for (const s of bench.line.state.sent)
     if (s.via === 'push') perGroup.set(s.to, (perGroup.get(s.to) ?? 0) + 1);
@@ -80,5 +110,6 @@ export async function benchCampaign(bench: BenchEnvironment, groupIds: string[])
     fractionOfLimit: round(sendsPerSecond / LINE_PUSH_LIMIT_PER_SECOND, 2),
     rateLimited,
     duplicates: [...perGroup.values()].filter((n) => n > 1).length,
+    localDbWritesPerSecond,
   };
 }

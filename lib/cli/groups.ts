@@ -1,7 +1,9 @@
 import { DynamoDbGroupRegistry } from '../../lambda/adapters/dynamodb/group-registry';
 import type { GroupStatus } from '../../lambda/domain/group';
 import { parseCommandLine } from './args';
-import { connect, connectionOptions } from './connection';
+import { leaveGroup } from '../../lambda/app/leave-group';
+import { defaultLifecyclePolicy } from '../../lambda/domain/lifecycle';
+import { connect, connectLine, connectionOptions } from './connection';
 import { formatTable } from './table';
 import { UsageError } from './usage-error';
 
@@ -10,6 +12,7 @@ export { UsageError };
 export const groupsUsage = `Usage:
   npm run groups -- list --status <active|left|ejected> [--since <ISO time|7d|12h|30m>] [--limit <n>] [--json]
   npm run groups -- show <groupId> [--events <n>] [--json]
+  npm run groups -- leave <groupId>      make the OA leave (recorded as left_by_operator)
 
 Reads the local stack (npm start) by default; --aws reads AWS with the standard AWS credentials and
 region; DYNAMODB_ENDPOINT overrides the endpoint. Tables: --groups-table/--events-table, else
@@ -129,6 +132,21 @@ export async function groupsCommand(
             `\nRecent events (newest first):\n${formatTable(events as unknown as Record<string, unknown>[], EVENT_COLUMNS)}`,
           );
         }
+        return 0;
+      }
+      case 'leave': {
+        if (!groupId) throw new UsageError('leave: which groupId?');
+        const group = await leaveGroup(groupId, {
+          registry,
+          line: await connectLine(values, env),
+          policy: defaultLifecyclePolicy,
+          now: () => new Date(),
+        });
+        out(
+          values.json
+            ? JSON.stringify(group, null, 2)
+            : `asked LINE to make the OA leave ${groupId}; its leave will read left_by_operator`,
+        );
         return 0;
       }
       default:

@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { groupsCommand, parseSince, UsageError } from '../../lib/cli/groups';
 import { newGroupId, webhookEvents } from '../../lib/local/simulator/webhook-events';
 import { testDynamoDbEndpoint } from '../support/dynamodb';
-import { startHarness, type Harness } from '../support/webhook-harness';
+import { CHANNEL_ACCESS_TOKEN, startHarness, type Harness } from '../support/webhook-harness';
 
 let h: Harness;
 let env: NodeJS.ProcessEnv;
@@ -16,6 +16,8 @@ beforeAll(async () => {
   env = {
     DYNAMODB_ENDPOINT: testDynamoDbEndpoint(),
     ...environmentFor(h.tables),
+    LINE_API_BASE_URL: h.line.url,
+    LINE_CHANNEL_ACCESS_TOKEN: CHANNEL_ACCESS_TOKEN,
   };
   const now = Date.now();
   h.line.state.chats.set(active, { chatType: 'group', groupName: '池袋店', memberCount: 8, isMember: true });
@@ -78,6 +80,17 @@ describe('npm run groups', () => {
     await expect(run('list', '--status', 'gone')).rejects.toThrow(UsageError);
     await expect(run('list', '--status', 'active', '--since', 'yesterday')).rejects.toThrow(/--since/);
     await expect(run('list', '--bogus')).rejects.toThrow(UsageError);
+  });
+
+  it('leave: LINE makes the OA leave, and the leave webhook that follows reads left_by_operator', async () => {
+    const { code } = await run('leave', active);
+    expect(code).toBe(0);
+    expect(h.line.state.chat(active).isMember).toBe(false);
+    await h.post([webhookEvents.leave(active)]);
+    expect((await h.registry.load(active))?.group).toMatchObject({
+      status: 'left',
+      leaveReason: 'left_by_operator',
+    });
   });
 
   it('parses relative and absolute --since', () => {

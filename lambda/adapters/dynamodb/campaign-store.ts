@@ -85,11 +85,13 @@ export class DynamoDbCampaignStore {
   }
 
   /**
-   * The intent to push, for groups with no delivery yet (BatchWriteItem, 25 at a time). Not
-   * conditional: if a concurrent worker already sent one, this resets it to `pending`, and its
-   * push with the same retry key is answered 409 and recorded `sent` again; no second message.
+   * Writes whole deliveries (BatchWriteItem, 25 at a time): the intents before pushing, and the
+   * `sent` results after. Not conditional: if a concurrent worker already sent one, an intent
+   * resets it to `pending`, and its push with the same retry key is answered 409 and recorded
+   * `sent` again; a `sent` result lost in a crash leaves `pending`, which a re-run settles the same
+   * way. Either way no group gets a second message.
    */
-  async recordIntents(deliveries: Delivery[]): Promise<void> {
+  async putMany(deliveries: Delivery[]): Promise<void> {
     for (let i = 0; i < deliveries.length; i += 25) {
       let requests: Record<string, unknown>[] = deliveries
         .slice(i, i + 25)

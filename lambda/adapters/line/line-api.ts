@@ -76,6 +76,13 @@ export class LineApi implements LineLookups, ReplySender {
     return count;
   }
 
+  /** Makes the OA leave the chat; LINE then sends a `leave` webhook. */
+  async leave(chatType: ChatType, groupId: string): Promise<void> {
+    await this.call(groupId, () =>
+      chatType === 'room' ? this.client.leaveRoom(groupId) : this.client.leaveGroup(groupId),
+    );
+  }
+
   async reply(replyToken: string, messages: Message[]): Promise<void> {
     await this.send(() =>
       this.client.replyMessage({ replyToken, messages: messages as messagingApi.Message[] }),

@@ -129,16 +129,30 @@ export async function deliverCampaign(
       if (existing?.status === 'sent' || existing?.status === 'skipped') onOutcome(groupId, 'already-done');
       else open.push(existing ?? intent(campaign.campaignId, groupId, deps.now()));
     }
-    await deps.store.recordIntents(open.filter((d) => !deliveries.has(d.groupId)));
+    await deps.store.putMany(open.filter((d) => !deliveries.has(d.groupId)));
+    const sent: Delivery[] = [];
+    const flush = async () => deps.store.putMany(sent.splice(0));
     const queue = [...open];
     const worker = async () => {
       for (let d = queue.shift(); d; d = queue.shift()) {
-        onOutcome(d.groupId, await deliverToGroup(campaign, d, groups.get(d.groupId), deps));
+        const outcome = await deliverToGroup(campaign, d, groups.get(d.groupId), deps);
+        if (typeof outcome !== 'string') {
+          // Results are written 25 to a request; one lost in a crash is settled by the retry key.
+          sent.push(outcome);
+          if (sent.length >= 25) await flush();
+        }
+        onOutcome(d.groupId, typeof outcome === 'string' ? outcome : 'sent');
       }
     };
     await Promise.all(Array.from({ length: Math.min(deps.concurrency, queue.length) }, worker));
+    await flush();
   }
 }
+
+const sentDelivery = (delivery: Delivery, attempts: number, now: Date): Delivery => {
+  const { reason: _reason, ...rest } = delivery;
+  return { ...rest, status: 'sent', attempts, updatedAt: now.toISOString() };
+};
 
 const intent = (campaignId: string, groupId: string, now: Date): Delivery => ({
   campaignId,
@@ -149,12 +163,13 @@ const intent = (campaignId: string, groupId: string, now: Date): Delivery => ({
   updatedAt: now.toISOString(),
 });
 
+/** Pushes to one group; a success comes back as the delivery to record, anything else as its outcome. */
 async function deliverToGroup(
   campaign: Campaign,
   delivery: Delivery,
   group: Group | undefined,
   deps: CampaignDeps,
-): Promise<Outcome> {
+): Promise<Exclude<Outcome, 'sent' | 'already-done'> | Delivery> {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   if (group?.status !== 'active') {
     await deps.store.settle(delivery, 'skipped', delivery.attempts, `group is ${group?.status ?? 'unknown'}`);
@@ -167,15 +182,13 @@ async function deliverToGroup(
     await deps.limiter.acquire();
     try {
       await deps.line.push(groupId, campaign.messages, delivery.retryKey);
-      await deps.store.settle(delivery, 'sent', attempts);
       deps.telemetry.count('campaignPushesSent');
-      return 'sent';
+      return sentDelivery(delivery, attempts, deps.now());
     } catch (error) {
       const outcome = await classify(error);
       if (outcome === 'sent') {
         // 409: LINE accepted this retry key before (a crash, or another worker): it was sent.
-        await deps.store.settle(delivery, 'sent', attempts);
-        return 'sent';
+        return sentDelivery(delivery, attempts, deps.now());
       }
       if (outcome === 'retry' && attempts < deps.maxAttempts) {
         const backoff =
