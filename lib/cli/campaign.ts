@@ -51,7 +51,7 @@ export async function campaignCommand(
   out: (text: string) => void,
   env = process.env,
 ): Promise<number> {
-  const { values, positionals } = parseCommandLine(
+  const { values, positionals, exit } = parseCommandLine(
     argv,
     {
       ...connectionOptions,
@@ -62,16 +62,12 @@ export async function campaignCommand(
       'ignore-quota': { type: 'boolean', default: false },
       concurrency: { type: 'string', default: '16' },
       rate: { type: 'string', default: '1000' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
     },
     campaignUsage,
+    out,
   );
+  if (exit !== undefined) return exit;
   const [command, campaignIdArg] = positionals;
-  if (values.help || !command) {
-    out(campaignUsage);
-    return values.help ? 0 : 2;
-  }
   const { client, tables } = connect(values, env);
   const store = new DynamoDbCampaignStore(client, tables);
   try {

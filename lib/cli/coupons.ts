@@ -47,7 +47,7 @@ export async function couponsCommand(
   out: (text: string) => void,
   env = process.env,
 ): Promise<number> {
-  const { values, positionals } = parseCommandLine(
+  const { values, positionals, exit } = parseCommandLine(
     argv,
     {
       ...connectionOptions,
@@ -61,16 +61,12 @@ export async function couponsCommand(
       'image-url': { type: 'string' },
       none: { type: 'boolean', default: false },
       set: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
     },
     couponsUsage,
+    out,
   );
+  if (exit !== undefined) return exit;
   const [command, couponId] = positionals;
-  if (values.help || !command) {
-    out(couponsUsage);
-    return values.help ? 0 : 2;
-  }
   const { client, tables } = connect(values, env);
   const now = () => new Date();
   const deps: CouponDeps = {

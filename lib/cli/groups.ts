@@ -67,7 +67,7 @@ export async function groupsCommand(
   out: (text: string) => void,
   env = process.env,
 ): Promise<number> {
-  const { values, positionals } = parseCommandLine(
+  const { values, positionals, exit } = parseCommandLine(
     argv,
     {
       ...connectionOptions,
@@ -75,16 +75,12 @@ export async function groupsCommand(
       since: { type: 'string' },
       limit: { type: 'string' },
       events: { type: 'string', default: '20' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
     },
     groupsUsage,
+    out,
   );
+  if (exit !== undefined) return exit;
   const [command, groupId] = positionals;
-  if (values.help || !command) {
-    out(groupsUsage);
-    return values.help ? 0 : 2;
-  }
   const { client, tables } = connect(values, env);
   const registry = new DynamoDbGroupRegistry({ client, tables, eventRetentionDays: 90 });
   try {

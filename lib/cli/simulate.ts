@@ -97,21 +97,17 @@ export async function simulateCommand(
   out: (text: string) => void,
   env = process.env,
 ): Promise<number> {
-  const { values, positionals } = parseCommandLine(
+  const { values, positionals, exit } = parseCommandLine(
     argv,
     {
       url: { type: 'string' },
       secret: { type: 'string' },
       emulator: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
     },
     simulateUsage,
+    out,
   );
-  if (values.help) {
-    out(simulateUsage);
-    return 0;
-  }
+  if (exit !== undefined) return exit;
   const state = loadState();
   const command = parseCommand(positionals, state);
   const url = values.url ?? localWebhookUrl;
