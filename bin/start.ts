@@ -3,8 +3,6 @@ import { startLocalStack } from '../lib/local/local-stack';
 /** `npm start [-- --persist]`: the whole product on this machine, no AWS account, no internet. */
 async function main() {
   const persist = process.argv.includes('--persist');
-  // Human-readable logs locally; Lambda keeps JSON.
-  process.env.POWERTOOLS_DEV ??= 'true';
   process.env.POWERTOOLS_LOG_LEVEL ??= 'INFO';
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   // Locally, coupon and template changes show at once (Lambda keeps them 30 s).

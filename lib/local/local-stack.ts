@@ -5,7 +5,7 @@ import { tableDefinitions, tableRoles, type TableRole } from '../../lambda/adapt
 import { loadConfig } from '../../lambda/config';
 import { localDynamoDbClient, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
 import { localDefaults } from './defaults';
-import { conversationLines } from './line-emulator/conversation';
+import { conversationLines, describeEvent } from './line-emulator/conversation';
 import { startLineEmulator, type LineEmulator } from './line-emulator/server';
 import { startWebhookServer, type WebhookServer } from './webhook-server';
 
@@ -74,6 +74,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const { handler } = await import('../../lambda/handlers/webhook');
     const webhook: WebhookServer = await startWebhookServer((event) => handler(event), {
       port: Number(env.PORT || localDefaults.webhookPort),
+      // The members' side of the conversation; the emulator prints the bot's.
+      onBody: (body) => {
+        try {
+          const { events } = JSON.parse(body.toString('utf8')) as { events?: Record<string, unknown>[] };
+          for (const event of events ?? []) print(describeEvent(event));
+        } catch {
+          // Not JSON: the handler answers 400 (or 401) and logs it.
+        }
+      },
     });
     stops.push(() => webhook.close());
 

@@ -13,7 +13,7 @@ export interface WebhookServer {
 /** Plays API Gateway: each request becomes the proxy event Lambda receives, answered by the same handler. */
 export async function startWebhookServer(
   handler: ProxyHandler,
-  options: { port: number },
+  options: { port: number; onBody?: (body: Buffer) => void },
 ): Promise<WebhookServer> {
   const server: Server = createServer((req, res) => {
     void (async () => {
@@ -24,13 +24,10 @@ export async function startWebhookServer(
           .end(JSON.stringify({ message: 'not found' }));
         return;
       }
+      const requestBody = await readBody(req);
+      options.onBody?.(requestBody);
       const result = await handler(
-        apiGatewayEvent({
-          method: req.method ?? 'GET',
-          path,
-          headers: flatHeaders(req),
-          body: await readBody(req),
-        }),
+        apiGatewayEvent({ method: req.method ?? 'GET', path, headers: flatHeaders(req), body: requestBody }),
       );
       const body = Buffer.from(result.body ?? '', result.isBase64Encoded ? 'base64' : 'utf8');
       res.writeHead(result.statusCode, normalizeHeaders(result.headers)).end(body);

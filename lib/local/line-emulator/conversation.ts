@@ -19,3 +19,32 @@ export function conversationLines(sent: SentMessage, chatName?: string): string[
   const where = chatName ? `${chatName} (${sent.to})` : sent.to;
   return sent.messages.map((m) => `  [${where}] bot (${sent.via}): ${describeMessage(m)}`);
 }
+
+/** One webhook event as a line of the conversation: what a member did or said. */
+export function describeEvent(event: Record<string, unknown>): string {
+  const source = (event.source ?? {}) as Record<string, string | undefined>;
+  const chat = source.groupId ?? source.roomId ?? source.userId ?? '?';
+  const redelivery = (event.deliveryContext as { isRedelivery?: boolean } | undefined)?.isRedelivery
+    ? ' (redelivery)'
+    : '';
+  const what = (() => {
+    switch (event.type) {
+      case 'message': {
+        const message = event.message as { type?: string; text?: string } | undefined;
+        return `member: ${message?.type === 'text' ? message.text : `[${message?.type}]`}`;
+      }
+      case 'postback':
+        return `member tapped: ${(event.postback as { data?: string } | undefined)?.data}`;
+      case 'join':
+        return 'the OA was invited in';
+      case 'leave':
+        return 'the OA left (or was removed)';
+      case 'memberJoined':
+      case 'memberLeft':
+        return `${event.type}`;
+      default:
+        return `${String(event.type)} event`;
+    }
+  })();
+  return `  [${chat}] ${what}${redelivery}`;
+}

@@ -69,9 +69,10 @@ export class EmulatorState {
   chat(groupId: string): EmulatedChat {
     let chat = this.chats.get(groupId);
     if (!chat) {
+      const chatType = groupId.startsWith('R') ? 'room' : 'group';
       chat = {
-        chatType: groupId.startsWith('R') ? 'room' : 'group',
-        groupName: `Group ${groupId.slice(-6)}`,
+        chatType,
+        groupName: `${chatType === 'room' ? 'Room' : 'Group'} ${groupId.slice(-6)}`,
         memberCount: 3,
         isMember: true,
       };
