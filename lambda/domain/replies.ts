@@ -7,10 +7,11 @@ export type ReplyKind = 'welcome' | 'coupon';
 
 const couponMessage = (coupon: Coupon): Message => ({ type: 'coupon', couponId: coupon.couponId });
 
-/** On join: a welcome, the group coupon if one is running, and the add-friend card. */
+/** On join: a welcome, the group coupon (and how to ask again) if one is running, and the add-friend card. */
 export function welcomeMessages(templates: Templates, groupCoupon: Coupon | undefined): Message[] {
+  const hint = groupCoupon && templates.couponHint ? `\n${templates.couponHint}` : '';
   return [
-    { type: 'text', text: templates.welcomeText },
+    { type: 'text', text: `${templates.welcomeText}${hint}` },
     ...(groupCoupon ? [couponMessage(groupCoupon)] : []),
     renderFriendCard(templates),
   ];

@@ -11,6 +11,8 @@ export interface Templates {
   keywordCooldownSeconds: number;
   /** First message when the OA joins a group. */
   welcomeText: string;
+  /** Added to the welcome only while a group coupon runs, so the bot never promises what it lacks. */
+  couponHint: string;
   /** Sent with the coupon when a member asks for it. Empty: the coupon alone. */
   couponText: string;
   /** The OA's add-friend link (https://line.me/R/ti/p/@…): broadcasts only reach friends. */
@@ -22,8 +24,8 @@ export interface Templates {
 export const defaultTemplates: Templates = {
   keywords: ['クーポン', 'coupon'],
   keywordCooldownSeconds: 600,
-  welcomeText:
-    'グループに招待いただきありがとうございます！「クーポン」と送ると、いつでもクーポンをお届けします。',
+  welcomeText: 'グループに招待いただきありがとうございます！',
+  couponHint: '「クーポン」と送ると、いつでもクーポンをお届けします。',
   couponText: 'クーポンをどうぞ！',
   addFriendUrl: 'https://line.me/R/ti/p/@line-groups',
   friendCard: {
@@ -85,11 +87,12 @@ export function loadTemplates(overrides: unknown = {}): Templates {
     fail('keywordCooldownSeconds', 'Must be a number of seconds, 0 or more');
   }
   if (!/^https:\/\/\S+$/.test(String(t.addFriendUrl))) fail('addFriendUrl', 'Must be an https:// URL');
-  const asText = (field: 'welcomeText' | 'couponText', allowEmpty: boolean) => {
+  const asText = (field: 'welcomeText' | 'couponHint' | 'couponText', allowEmpty: boolean) => {
     if (allowEmpty && t[field] === '') return;
     for (const d of messageErrors([{ type: 'text', text: t[field] }])) fail(field, d.message);
   };
   asText('welcomeText', false);
+  asText('couponHint', true);
   asText('couponText', true);
   for (const d of messageErrors([renderFriendCard(t)])) {
     fail(d.property.replace('messages[0]', 'friendCard'), d.message);

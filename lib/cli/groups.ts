@@ -10,7 +10,7 @@ import { UsageError } from './usage-error';
 export { UsageError };
 
 export const groupsUsage = `Usage:
-  npm run groups -- list --status <active|left|ejected> [--since <ISO time|7d|12h|30m>] [--limit <n>] [--json]
+  npm run groups -- list [--status <active|left|ejected>] [--since <ISO time|7d|12h|30m>] [--limit <n>] [--json]
   npm run groups -- show <groupId> [--events <n>] [--json]
   npm run groups -- leave <groupId>      make the OA leave (recorded as left_by_operator)
 
@@ -86,20 +86,24 @@ export async function groupsCommand(
   try {
     switch (command) {
       case 'list': {
-        const status = values.status as GroupStatus;
-        if (!STATUSES.includes(status))
+        const status = values.status as GroupStatus | undefined;
+        if (status !== undefined && !STATUSES.includes(status))
           throw new UsageError(`--status: expected one of ${STATUSES.join(', ')}`);
         const limit = values.limit === undefined ? undefined : Number(values.limit);
         if (limit !== undefined && !(Number.isInteger(limit) && limit > 0))
           throw new UsageError('--limit: expected a positive whole number');
-        const groups = await registry.listByStatus(status, {
-          ...(values.since && { since: parseSince(values.since) }),
-          ...(limit && { limit }),
-        });
+        const query = { ...(values.since && { since: parseSince(values.since) }), ...(limit && { limit }) };
+        // Without --status: one index query per status (still no Scan), newest change first.
+        const groups = (
+          await Promise.all((status ? [status] : STATUSES).map((s) => registry.listByStatus(s, query)))
+        )
+          .flat()
+          .sort((a, b) => b.statusChangedAt.localeCompare(a.statusChangedAt))
+          .slice(0, limit);
         out(
           values.json
             ? JSON.stringify(groups, null, 2)
-            : `${formatTable(groups as unknown as Record<string, unknown>[], LIST_COLUMNS)}\n${groups.length} ${status} chat(s)`,
+            : `${formatTable(groups as unknown as Record<string, unknown>[], LIST_COLUMNS)}\n${groups.length} ${status ?? ''}${status ? ' ' : ''}chat(s)`,
         );
         return 0;
       }

@@ -61,6 +61,16 @@ describe('npm run groups', () => {
     expect(text).toContain('1 active chat(s)');
   });
 
+  it('list without --status prints every chat, newest status change first', async () => {
+    const groups = JSON.parse((await run('list', '--json')).text) as { groupId: string; status: string }[];
+    expect(groups.map((g) => [g.groupId, g.status])).toEqual([
+      [ejected, 'ejected'],
+      [active, 'active'],
+    ]);
+    expect((await run('list')).text).toContain('2 chat(s)');
+    expect(JSON.parse((await run('list', '--limit', '1', '--json')).text)).toHaveLength(1);
+  });
+
   it('show --json prints the chat and its recent events, newest first', async () => {
     const { code, text } = await run('show', ejected, '--json');
     expect(code).toBe(0);

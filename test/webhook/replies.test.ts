@@ -40,6 +40,11 @@ describe('replies in groups', () => {
     const [welcome] = sentTo(groupId);
     expect(welcome!.via).toBe('reply');
     expect(JSON.stringify(welcome!.messages[1])).toContain('https://line.me/R/ti/p/@line-groups');
+    // Without a coupon the welcome promises none.
+    expect(welcome!.messages[0]).toEqual({
+      type: 'text',
+      text: 'グループに招待いただきありがとうございます！',
+    });
     expect((await h.registry.recentEvents(groupId))[0]).toMatchObject({
       eventType: 'join',
       reply: 'welcome',
@@ -52,7 +57,7 @@ describe('replies in groups', () => {
     const groupId = newGroupId();
     await h.post([join(groupId)]);
     expect(sentTo(groupId)[0]!.messages).toEqual([
-      expect.objectContaining({ type: 'text' }),
+      { type: 'text', text: expect.stringContaining('「クーポン」と送ると') as string },
       { type: 'coupon', couponId: coupon.couponId },
       expect.objectContaining({ type: 'flex' }),
     ]);
