@@ -1,10 +1,13 @@
 import type { SentMessage } from './state';
 
+/** A text on one console line, so every line of the conversation starts with its chat. */
+const oneLine = (text: unknown) => String(text).replaceAll('\n', ' ↵ ');
+
 /** One message object as a person would read it in the chat. */
 export function describeMessage(message: Record<string, unknown>): string {
   switch (message.type) {
     case 'text':
-      return String(message.text);
+      return oneLine(message.text);
     case 'coupon':
       return `[coupon ${String(message.couponId)}]`;
     case 'flex':
@@ -31,7 +34,7 @@ export function describeEvent(event: Record<string, unknown>): string {
     switch (event.type) {
       case 'message': {
         const message = event.message as { type?: string; text?: string } | undefined;
-        return `member: ${message?.type === 'text' ? message.text : `[${message?.type}]`}`;
+        return `member: ${message?.type === 'text' ? oneLine(message.text) : `[${message?.type}]`}`;
       }
       case 'postback':
         return `member tapped: ${(event.postback as { data?: string } | undefined)?.data}`;
