@@ -1,4 +1,4 @@
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { paginateScan } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbGroupRegistry } from '../../lambda/adapters/dynamodb/group-registry';
 import type { BenchEnvironment } from './environment';
 import { median, round, timed } from './stats';
@@ -30,20 +30,16 @@ export async function benchOperatorQuery(
     queryTimes.push(q);
     const [scanned, s] = await timed(async () => {
       let n = 0;
-      let ExclusiveStartKey: Record<string, unknown> | undefined;
-      do {
-        const page = await bench.documents.send(
-          new ScanCommand({
-            TableName: bench.tables.groups,
-            FilterExpression: '#s = :s',
-            ExpressionAttributeNames: { '#s': 'status' },
-            ExpressionAttributeValues: { ':s': 'ejected' },
-            ExclusiveStartKey,
-          }),
-        );
-        n += page.Count ?? 0;
-        ExclusiveStartKey = page.LastEvaluatedKey;
-      } while (ExclusiveStartKey);
+      const pages = paginateScan(
+        { client: bench.documents },
+        {
+          TableName: bench.tables.groups,
+          FilterExpression: '#s = :s',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':s': 'ejected' },
+        },
+      );
+      for await (const page of pages) n += page.Count ?? 0;
       return n;
     });
     if (scanned !== ejected) throw new Error(`scan found ${scanned}, expected ${ejected}`);

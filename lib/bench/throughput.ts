@@ -1,4 +1,4 @@
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { paginateScan } from '@aws-sdk/lib-dynamodb';
 import { loadConfig } from '../../lambda/config';
 import { createWebhookRuntime } from '../../lambda/runtime/webhook-runtime';
 import { freePort } from '../local/ports';
@@ -75,18 +75,11 @@ export async function benchThroughput(
   await server.close();
 
   const recorded: string[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await bench.documents.send(
-      new ScanCommand({
-        TableName: bench.tables.groupEvents,
-        ProjectionExpression: 'webhookEventId',
-        ExclusiveStartKey,
-      }),
-    );
-    recorded.push(...(page.Items ?? []).map((i) => String(i.webhookEventId)));
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
+  const pages = paginateScan(
+    { client: bench.documents },
+    { TableName: bench.tables.groupEvents, ProjectionExpression: 'webhookEventId' },
+  );
+  for await (const page of pages) recorded.push(...(page.Items ?? []).map((i) => String(i.webhookEventId)));
   const ours = recorded.filter((id) => unique.has(id));
   return {
     concurrency,

@@ -4,8 +4,8 @@ import {
   BatchWriteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
+  paginateQuery,
   PutCommand,
-  QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Campaign, Delivery, DeliveryStatus } from '../../domain/campaign';
@@ -139,19 +139,15 @@ export class DynamoDbCampaignStore {
 
   async deliveries(campaignId: string): Promise<Delivery[]> {
     const items: Delivery[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tables.deliveries,
-          KeyConditionExpression: 'campaignId = :c',
-          ExpressionAttributeValues: { ':c': campaignId },
-          ExclusiveStartKey,
-        }),
-      );
-      items.push(...((page.Items ?? []) as Delivery[]));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    const pages = paginateQuery(
+      { client: this.client },
+      {
+        TableName: this.tables.deliveries,
+        KeyConditionExpression: 'campaignId = :c',
+        ExpressionAttributeValues: { ':c': campaignId },
+      },
+    );
+    for await (const page of pages) items.push(...((page.Items ?? []) as Delivery[]));
     return items;
   }
 }

@@ -2,8 +2,8 @@ import {
   BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
+  paginateScan,
   PutCommand,
-  ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Coupon } from '../../domain/coupons';
 
@@ -37,12 +37,9 @@ export class DynamoDbCouponStore {
   /** Every coupon, newest first. The table holds an operator's coupons: tens, not millions. */
   async list(): Promise<Coupon[]> {
     const coupons: Coupon[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(new ScanCommand({ TableName: this.tableName, ExclusiveStartKey }));
+    for await (const page of paginateScan({ client: this.client }, { TableName: this.tableName })) {
       coupons.push(...((page.Items ?? []) as Coupon[]));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    }
     return coupons.sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1));
   }
 }

@@ -3,6 +3,7 @@ import {
   BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
+  paginateQuery,
   QueryCommand,
   type TransactWriteCommandInput,
   TransactWriteCommand,
@@ -144,28 +145,26 @@ export class DynamoDbGroupRegistry implements GroupRegistry {
     status: GroupStatus,
     options: { since?: string; limit?: number } = {},
   ): AsyncGenerator<Group[]> {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.options.client.send(
-        new QueryCommand({
-          TableName: this.options.tables.groups,
-          IndexName: BY_STATUS_INDEX,
-          KeyConditionExpression: options.since
-            ? '#status = :status AND statusChangedAt >= :since'
-            : '#status = :status',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':status': status, ...(options.since && { ':since': options.since }) },
-          ScanIndexForward: false,
-          ...(options.limit && { Limit: options.limit }),
-          ExclusiveStartKey: startKey,
-        }),
-      );
+    const pages = paginateQuery(
+      { client: this.options.client },
+      {
+        TableName: this.options.tables.groups,
+        IndexName: BY_STATUS_INDEX,
+        KeyConditionExpression: options.since
+          ? '#status = :status AND statusChangedAt >= :since'
+          : '#status = :status',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':status': status, ...(options.since && { ':since': options.since }) },
+        ScanIndexForward: false,
+        ...(options.limit && { Limit: options.limit }),
+      },
+    );
+    for await (const page of pages) {
       yield (page.Items ?? []).map((item) => {
         const { version: _v, updatedAt: _u, ...group } = item as GroupItem;
         return group;
       });
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    }
   }
 
   /** The chat's most recent event records, newest first. */
