@@ -103,7 +103,7 @@ export async function groupsCommand(
         out(
           values.json
             ? JSON.stringify(groups, null, 2)
-            : `${formatTable(groups as unknown as Record<string, unknown>[], LIST_COLUMNS)}\n${groups.length} ${status ?? ''}${status ? ' ' : ''}chat(s)`,
+            : `${formatTable(groups as unknown as Record<string, unknown>[], LIST_COLUMNS)}\n${groups.length} ${status ? `${status} ` : ''}chat(s)`,
         );
         return 0;
       }
