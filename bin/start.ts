@@ -7,6 +7,8 @@ async function main() {
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   // Locally, coupon and template changes show at once (Lambda keeps them 30 s).
   process.env.SETTINGS_CACHE_SECONDS ??= '0';
+  // Locally a chat's name is read again 5 s after LINE failed to give it (30 s on AWS).
+  process.env.ENRICHMENT_RETRY_SECONDS ??= '5';
   const stack = await startLocalStack({ env: process.env, persist, print: (line) => console.log(line) });
 
   let stopping = false;

@@ -1,4 +1,5 @@
 import { tableNamesFrom, type TableRole } from './adapters/dynamodb/tables';
+import type { EnrichmentPolicy } from './domain/enrichment';
 
 /** Everything the functions read from their environment, checked once at start. */
 export interface Config {
@@ -14,7 +15,15 @@ export interface Config {
   lineSecretId?: string;
   ejectionWindowMs: number;
   eventRetentionDays: number;
+  /** How long the processor waits for LINE's group summary/member count right after a join. */
   lookupTimeoutMs: number;
+  /** How long the enrichment sweep waits for them (it runs apart from any webhook). */
+  enrichmentTimeoutMs: number;
+  enrichment: EnrichmentPolicy;
+  /** How long accepted events stay in the inbox after processing, in days. */
+  inboxRetentionDays: number;
+  /** Failed attempts at one inbox item before it becomes a dead letter. */
+  processingMaxAttempts: number;
   /** How long the webhook keeps the operator's settings (templates, group coupon) before re-reading. */
   settingsCacheMs: number;
 }
@@ -49,6 +58,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ejectionWindowMs: numberFrom(env, 'EJECTION_WINDOW_SECONDS', 60) * 1000,
     eventRetentionDays: numberFrom(env, 'EVENT_RETENTION_DAYS', 90),
     lookupTimeoutMs: numberFrom(env, 'LINE_LOOKUP_TIMEOUT_MS', 3000),
+    enrichmentTimeoutMs: numberFrom(env, 'ENRICHMENT_TIMEOUT_MS', 20_000),
+    enrichment: {
+      retryBaseMs: numberFrom(env, 'ENRICHMENT_RETRY_SECONDS', 30) * 1000,
+      retryMaxDelayMs: 3_600_000,
+      giveUpAfterMs: numberFrom(env, 'ENRICHMENT_GIVE_UP_HOURS', 24) * 3_600_000,
+    },
+    inboxRetentionDays: numberFrom(env, 'INBOX_RETENTION_DAYS', 7),
+    processingMaxAttempts: numberFrom(env, 'PROCESSING_MAX_ATTEMPTS', 3),
     settingsCacheMs: numberFrom(env, 'SETTINGS_CACHE_SECONDS', 30, true) * 1000,
   };
   if (!config.lineSecretId && !(config.channelSecret && config.channelAccessToken)) {

@@ -24,3 +24,22 @@ export class NotAMemberError extends Error {
     this.name = 'NotAMemberError';
   }
 }
+
+/** LINE refused a request; what a caller needs to decide whether and when to try again. */
+export class LineApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly retryAfterSeconds?: number,
+    /** On 409 to a push with X-Line-Retry-Key: LINE accepted that key before. */
+    readonly acceptedRequestId?: string,
+  ) {
+    super(message);
+    this.name = 'LineApiError';
+  }
+
+  /** Worth retrying with the same request (and the same retry key). */
+  get isTransient(): boolean {
+    return this.status === 429 || this.status >= 500;
+  }
+}

@@ -1,8 +1,7 @@
-import type { DynamoDbGroupRegistry } from '../adapters/dynamodb/group-registry';
-import type { LineApi } from '../adapters/line/line-api';
 import type { Group } from '../domain/group';
 import { type LifecyclePolicy, requestLeave } from '../domain/lifecycle';
 import { ConcurrentUpdateError } from './errors';
+import type { ChatLeaver, GroupRegistry } from './ports';
 
 /**
  * An operator makes the OA leave a chat. The request is recorded first, so the `leave` webhook
@@ -11,8 +10,8 @@ import { ConcurrentUpdateError } from './errors';
 export async function leaveGroup(
   groupId: string,
   deps: {
-    registry: DynamoDbGroupRegistry;
-    line: Pick<LineApi, 'leave'>;
+    registry: Pick<GroupRegistry, 'load' | 'save'>;
+    line: ChatLeaver;
     policy: LifecyclePolicy;
     now: () => Date;
   },

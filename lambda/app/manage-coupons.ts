@@ -1,13 +1,11 @@
 import type { messagingApi } from '@line/bot-sdk';
-import type { DynamoDbCouponStore } from '../adapters/dynamodb/coupon-store';
-import type { DynamoDbSettingsStore } from '../adapters/dynamodb/settings-store';
-import type { LineApi } from '../adapters/line/line-api';
 import type { Coupon } from '../domain/coupons';
+import type { CouponApi, CouponSettings, CouponStore } from './ports';
 
 export interface CouponDeps {
-  line: LineApi;
-  coupons: DynamoDbCouponStore;
-  settings: DynamoDbSettingsStore;
+  line: CouponApi;
+  coupons: CouponStore;
+  settings: CouponSettings;
   now: () => Date;
 }
 

@@ -1,3 +1,6 @@
+import type { messagingApi } from '@line/bot-sdk';
+import type { Campaign, Delivery, DeliveryStatus } from '../domain/campaign';
+import type { Coupon } from '../domain/coupons';
 import type { ChatEvent } from '../domain/events';
 import type { ChatType, Group, GroupStatus } from '../domain/group';
 import type { Offers } from '../domain/coupon-policy';
@@ -13,6 +16,8 @@ export interface GroupEventRecord {
   eventType: ChatEvent['type'];
   eventAt: string;
   isRedelivery: boolean;
+  /** `standby` events are recorded and never answered. */
+  mode: ChatEvent['mode'];
   decision: Decision;
   /** The chat's status right after this event. */
   status: GroupStatus;
@@ -28,6 +33,9 @@ export interface StoredGroup {
   version: number;
 }
 
+/** What `touchActivity` found: applied, or the chat as it is, for the recorded path. */
+export type TouchResult = { applied: true } | { applied: false; stored: StoredGroup | undefined };
+
 export interface GroupRegistry {
   load(groupId: string): Promise<StoredGroup | undefined>;
   /** Many at once (one round trip per 100); a chat not in the map does not exist yet. */
@@ -38,6 +46,50 @@ export interface GroupRegistry {
    * @throws ConcurrentUpdateError if the chat changed since it was loaded (nothing is written)
    */
   save(group: Group, expectedVersion: number | undefined, events: GroupEventRecord[]): Promise<void>;
+  /**
+   * Routine activity (see `isRoutineActivity`): moves `lastActivityAt` up to `at` in one
+   * conditional write, with no read. Also `applied` when it already was at or past `at`.
+   */
+  touchActivity(groupId: string, at: string, ejectionWindowMs: number): Promise<TouchResult>;
+  /** Chats whose LINE read is owed by `now`, oldest first (the byEnrichmentDue index). */
+  dueForEnrichment(now: Date, limit: number): Promise<Group[]>;
+}
+
+/** The registry as the operators' use cases read it. */
+export interface GroupDirectory {
+  get(groupId: string): Promise<Group | undefined>;
+  getMany(groupIds: string[]): Promise<Map<string, Group>>;
+  /** Chats with a status, newest change first, a page at a time (never a Scan). */
+  pagesByStatus(status: GroupStatus, options?: { since?: string; limit?: number }): AsyncIterable<Group[]>;
+}
+
+/**
+ * One webhook's events of one chat, as the webhook stored them before answering LINE. The
+ * processor applies them afterwards; the item stays (TTL) and is the dead letter if that fails.
+ */
+export interface InboxItem {
+  groupId: string;
+  /** `<receivedAt>#<first webhookEventId>`: unique per webhook and chat, sorted by arrival. */
+  inboxKey: string;
+  receivedAt: string;
+  events: ChatEvent[];
+}
+
+export interface DeadLetter extends InboxItem {
+  attempts: number;
+  failedAt: string;
+  lastError: string;
+}
+
+export interface Inbox {
+  /** Stores a webhook's chat events durably: one write for a one-chat webhook (25 items a request else). */
+  accept(items: InboxItem[]): Promise<void>;
+  /** Counts a failed attempt; past `maxAttempts` the item becomes a dead letter (true). */
+  noteFailure(item: InboxItem, error: string, maxAttempts: number): Promise<boolean>;
+  /** Dead letters, oldest first. */
+  deadLetters(limit?: number): Promise<DeadLetter[]>;
+  /** A dead letter processed again: no longer a dead letter; it expires like any other item. */
+  settle(item: InboxItem): Promise<void>;
 }
 
 export interface ChatSummary {
@@ -61,19 +113,70 @@ export interface ReplySender {
   reply(replyToken: string, messages: Message[]): Promise<void>;
 }
 
+/** Makes the OA leave a chat; LINE then sends a `leave` webhook. */
+export interface ChatLeaver {
+  leave(chatType: ChatType, groupId: string): Promise<void>;
+}
+
+export interface PushSender {
+  /** A push LINE accepts at most once per `retryKey`, so retrying it is safe. */
+  push(to: string, messages: Message[], retryKey: string): Promise<void>;
+  /** This month's push allowance left, or undefined when the plan has no limit. */
+  remainingQuota(): Promise<number | undefined>;
+}
+
+/** The campaigns and deliveries tables. */
+export interface CampaignStore {
+  createOrGet(campaign: Campaign): Promise<Campaign>;
+  get(campaignId: string): Promise<Campaign | undefined>;
+  update(campaignId: string, fields: Partial<Pick<Campaign, 'status' | 'plannedGroups'>>): Promise<void>;
+  getMany(campaignId: string, groupIds: string[]): Promise<Map<string, Delivery>>;
+  putMany(deliveries: Delivery[]): Promise<void>;
+  /** Records an outcome; false if the delivery is already final. */
+  settle(delivery: Delivery, status: DeliveryStatus, attempts: number, reason?: string): Promise<boolean>;
+  deliveries(campaignId: string): Promise<Delivery[]>;
+}
+
+/** LINE's coupon endpoints. */
+export interface CouponApi {
+  createCoupon(request: messagingApi.CouponCreateRequest): Promise<messagingApi.CouponCreateResponse>;
+  getCoupon(couponId: string): Promise<messagingApi.CouponResponse>;
+  closeCoupon(couponId: string): Promise<void>;
+}
+
+export interface CouponStore {
+  put(coupon: Coupon): Promise<void>;
+  get(couponId: string): Promise<Coupon | undefined>;
+  list(): Promise<Coupon[]>;
+}
+
+/** The operator's settings that coupons change. */
+export interface CouponSettings {
+  groupCouponId(): Promise<string | undefined>;
+  setGroupCoupon(couponId: string | undefined): Promise<void>;
+  setCouponKeyword(keyword: string, couponId: string | undefined): Promise<void>;
+}
+
 export interface Clock {
   now(): Date;
 }
 
 /** The counters operators alarm on; the names are the CloudWatch metric names. */
 export type MetricName =
+  | 'eventsAccepted'
+  | 'eventsInvalid'
   | 'groupsJoined'
   | 'groupsLeft'
   | 'groupsEjected'
   | 'eventsRecorded'
   | 'eventsDuplicate'
   | 'eventsIgnored'
+  | 'activityTouched'
+  | 'processingFailures'
+  | 'eventsDeadLettered'
+  | 'eventsReplayed'
   | 'lineLookupFailures'
+  | 'enrichmentsAbandoned'
   | 'webhookErrors'
   | 'welcomesSent'
   | 'couponRepliesSent'

@@ -1,14 +1,14 @@
-import { decideReply, mayReply, type Offers, type Reply } from '../domain/coupon-policy';
-import type { ChatEvent, Observation } from '../domain/events';
+import { asksForAnswer, decideReply, mayReply, type Offers, type Reply } from '../domain/coupon-policy';
+import { requestEnrichment, wantsEnrichment } from '../domain/enrichment';
+import type { ChatEvent } from '../domain/events';
 import type { Group } from '../domain/group';
-import { applyEvent, applyObservation, decide, type LifecyclePolicy } from '../domain/lifecycle';
+import { applyEvent, decide, type LifecyclePolicy } from '../domain/lifecycle';
 import { assertValidMessages } from '../domain/messages';
-import { ConcurrentUpdateError, DuplicateEventsError, NotAMemberError } from './errors';
+import { ConcurrentUpdateError, DuplicateEventsError } from './errors';
 import type {
   Clock,
   GroupEventRecord,
   GroupRegistry,
-  LineLookups,
   Log,
   OffersSource,
   ReplySender,
@@ -18,7 +18,6 @@ import type {
 
 export interface RecordChatEventsDeps {
   registry: GroupRegistry;
-  line: LineLookups;
   offers: OffersSource;
   replies: ReplySender;
   policy: LifecyclePolicy;
@@ -27,8 +26,13 @@ export interface RecordChatEventsDeps {
   telemetry: Telemetry;
   /** Events per transaction; DynamoDB caps a transaction at 100 items. */
   maxEventsPerSave: number;
-  /** LINE lookups are best effort: we stop waiting after this long. */
-  lookupTimeoutMs: number;
+}
+
+export interface Recorded {
+  /** Settles once every reply was sent or failed (logged and counted); never rejects. */
+  replies: Promise<void>;
+  /** Chats that now owe a read of their name and size from LINE. */
+  toEnrich: string[];
 }
 
 const MAX_ATTEMPTS = 8;
@@ -38,10 +42,12 @@ const byTime = (a: ChatEvent, b: ChatEvent) =>
   a.at === b.at ? (a.webhookEventId < b.webhookEventId ? -1 : 1) : a.at < b.at ? -1 : 1;
 
 /**
- * Records a webhook's chat events in the group registry, each exactly once. Chats are independent
- * and run in parallel; a chat's events are applied together in one transaction.
+ * Records chat events in the group registry, each exactly once, after the webhook was answered.
+ * Chats are independent and run in parallel. A chat's routine activity only moves
+ * `lastActivityAt` (one conditional write); anything else is applied in one transaction with an
+ * event record each, which is what makes a redelivery change nothing and answer nothing.
  */
-export async function recordChatEvents(events: ChatEvent[], deps: RecordChatEventsDeps): Promise<void> {
+export async function recordChatEvents(events: ChatEvent[], deps: RecordChatEventsDeps): Promise<Recorded> {
   const byChat = new Map<string, ChatEvent[]>();
   const seen = new Set<string>();
   for (const event of events) {
@@ -50,49 +56,68 @@ export async function recordChatEvents(events: ChatEvent[], deps: RecordChatEven
     seen.add(event.webhookEventId);
     byChat.set(event.groupId, [...(byChat.get(event.groupId) ?? []), event]);
   }
-  // One BatchGetItem for every chat of the webhook instead of a GetItem each.
-  const preloaded = byChat.size > 1 ? await deps.registry.loadMany([...byChat.keys()]) : undefined;
+  // Offers are read (cached) only when some event could be answered.
+  const offers = events.some(mayReply) ? await deps.offers.current() : undefined;
+  const replies: Promise<void>[] = [];
+  const toEnrich: string[] = [];
   await Promise.all(
     [...byChat.entries()].map(async ([groupId, chatEvents]) => {
       const sorted = [...chatEvents].sort(byTime);
+      let preloaded: { stored: StoredGroup | undefined } | undefined;
+      if (sorted.every((e) => isRoutineCandidate(e, offers))) {
+        const touched = await deps.registry.touchActivity(groupId, sorted.at(-1)!.at, deps.policy.ejectionWindowMs);
+        if (touched.applied) {
+          deps.telemetry.count('activityTouched', sorted.length);
+          return;
+        }
+        preloaded = { stored: touched.stored };
+      }
       for (let i = 0; i < sorted.length; i += deps.maxEventsPerSave) {
-        const first = i === 0 && preloaded ? { stored: preloaded.get(groupId) } : undefined;
-        await recordForChat(sorted.slice(i, i + deps.maxEventsPerSave), deps, first);
+        const outcome = await recordForChat(
+          sorted.slice(i, i + deps.maxEventsPerSave),
+          offers,
+          deps,
+          i === 0 ? preloaded : undefined,
+        );
+        replies.push(outcome.replies);
+        if (outcome.enrich && !toEnrich.includes(groupId)) toEnrich.push(groupId);
       }
     }),
   );
+  return { replies: Promise.all(replies).then(() => undefined), toEnrich };
 }
+
+/** Message or postback in active mode that asks for no answer: may take the routine path. */
+const isRoutineCandidate = (event: ChatEvent, offers: Offers | undefined) =>
+  (event.type === 'message' || event.type === 'postback') &&
+  event.mode === 'active' &&
+  !asksForAnswer(event, offers);
 
 async function recordForChat(
   events: ChatEvent[],
+  offers: Offers | undefined,
   deps: RecordChatEventsDeps,
-  /** The chat as already read for this webhook; only the first attempt may use it. */
+  /** The chat as already read; only the first attempt may use it. */
   preloaded?: { stored: StoredGroup | undefined },
-): Promise<void> {
-  // Offers are read only for batches that could be answered (a join, a text message).
-  const offers = events.some(mayReply) ? await deps.offers.current() : undefined;
+): Promise<{ replies: Promise<void>; enrich: boolean }> {
   let pending = events;
   for (let attempt = 1; pending[0]; attempt++) {
     const stored =
       attempt === 1 && preloaded ? preloaded.stored : await deps.registry.load(pending[0].groupId);
     const before = stored?.group;
     const records: GroupEventRecord[] = [];
-    let replies: Reply[] = [];
+    const replies: Reply[] = [];
     let group = applyEvents(before, pending, records, replies, offers, deps);
-    for (const observation of await lookups(before, group, pending, deps)) {
-      group = applyObservation(group, observation, deps.policy);
-    }
-    if (group.status !== 'active') {
-      // Ejected at join (LINE said "not a member"): nobody to answer.
-      replies = [];
-      for (const record of records) delete record.reply;
-    }
+    const enrich = wantsEnrichment(before, group, pending);
+    if (enrich) group = requestEnrichment(before, group, deps.clock.now());
     try {
       await deps.registry.save(group, stored?.version, records);
       report(before, group, records, deps);
       // Only after the save: a redelivery is refused as a duplicate, so no reply is ever sent twice.
-      await Promise.all(replies.map((reply) => sendReply(reply, group.groupId, deps)));
-      return;
+      return {
+        replies: Promise.all(replies.map((reply) => sendReply(reply, group.groupId, deps))).then(() => undefined),
+        enrich,
+      };
     } catch (error) {
       if (error instanceof DuplicateEventsError) {
         deps.telemetry.count('eventsDuplicate', error.webhookEventIds.length);
@@ -101,10 +126,11 @@ async function recordForChat(
       } else if (!(error instanceof ConcurrentUpdateError) || attempt >= MAX_ATTEMPTS) {
         throw error;
       }
-      // Another webhook for the same chat won the race: jittered back-off, then load again.
+      // Another writer (an operator, the enricher) changed the chat: jittered back-off, then load again.
       await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
     }
   }
+  return { replies: Promise.resolve(), enrich: false };
 }
 
 /** Best effort: a failed reply is logged and counted, never retried (reply tokens are single-use). */
@@ -148,6 +174,7 @@ function toRecord(event: ChatEvent, decision: GroupEventRecord['decision'], grou
     eventType: event.type,
     eventAt: event.at,
     isRedelivery: event.isRedelivery,
+    mode: event.mode,
     decision,
     status: group.status,
     ...(group.leaveReason && { leaveReason: group.leaveReason }),
@@ -155,75 +182,14 @@ function toRecord(event: ChatEvent, decision: GroupEventRecord['decision'], grou
   } satisfies GroupEventRecord;
 }
 
-/**
- * Best-effort reads from LINE: the chat's name and size when we (re)join or first see it, the
- * size when members come and go. A 403/404 at join is how LINE tells that another official
- * account is already in the chat; any other failure only costs us the name or size.
- */
-async function lookups(
-  before: Group | undefined,
-  group: Group,
-  events: ChatEvent[],
-  deps: RecordChatEventsDeps,
-): Promise<Observation[]> {
-  if (group.status !== 'active') return [];
-  const freshJoin = group.joinedAt !== undefined && group.joinedAt !== before?.joinedAt;
-  const wantSummary = freshJoin || before === undefined;
-  const wantCount = wantSummary || events.some((e) => e.type === 'memberJoined' || e.type === 'memberLeft');
-  if (!wantCount) return [];
-
-  const observedAt = deps.clock.now().toISOString();
-  const observations: Observation[] = [];
-  const attempt = async <T>(what: string, call: () => Promise<T>, use: (value: T) => void) => {
-    try {
-      use(await withTimeout(call(), deps.lookupTimeoutMs));
-    } catch (error) {
-      if (error instanceof NotAMemberError) {
-        // Seen at join, "not a member" is an ejection; the join's own time ties the evidence to it.
-        observations.push({ type: 'notMember', at: (freshJoin && group.joinedAt) || observedAt });
-        return;
-      }
-      deps.telemetry.count('lineLookupFailures');
-      deps.log.warn(`LINE ${what} lookup failed; continuing without it`, {
-        groupId: group.groupId,
-        error: (error as Error).message,
-      });
-    }
-  };
-  await Promise.all([
-    wantSummary &&
-      attempt(
-        'summary',
-        () => deps.line.getSummary(group.chatType, group.groupId),
-        (summary) => summary && observations.push({ type: 'summary', at: observedAt, ...summary }),
-      ),
-    attempt(
-      'member count',
-      () => deps.line.getMemberCount(group.chatType, group.groupId),
-      (memberCount) => observations.push({ type: 'memberCount', at: observedAt, memberCount }),
-    ),
-  ]);
-  // Both lookups may refuse; one piece of evidence is enough.
-  const notMember = observations.filter((o) => o.type === 'notMember');
-  return [...observations.filter((o) => o.type !== 'notMember'), ...notMember.slice(0, 1)];
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Metrics and the operator-facing warning, once per status change that this save made. */
-function report(
+/** Metrics and the operator-facing warning, once per status change that a save made. */
+export function report(
   before: Group | undefined,
   group: Group,
   records: GroupEventRecord[],
-  deps: RecordChatEventsDeps,
+  deps: Pick<RecordChatEventsDeps, 'log' | 'telemetry'>,
 ) {
-  deps.telemetry.count('eventsRecorded', records.length);
+  if (records.length > 0) deps.telemetry.count('eventsRecorded', records.length);
   if (before?.status === group.status) return;
   const context = {
     groupId: group.groupId,

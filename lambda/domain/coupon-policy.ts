@@ -42,7 +42,9 @@ export function decideReply(
   decision: Decision,
   offers: Offers,
 ): { group: Group; reply?: Reply } {
-  if (group.status !== 'active' || !('replyToken' in event) || !event.replyToken) return { group };
+  // In standby another channel holds the chat: recorded, never answered (LINE sends no token then).
+  if (group.status !== 'active' || event.mode === 'standby') return { group };
+  if (!('replyToken' in event) || !event.replyToken) return { group };
   if (event.type === 'join' && decision === 'activated') {
     const coupon = isCouponAvailable(offers.groupCoupon, event.at) ? offers.groupCoupon : undefined;
     return {
@@ -74,4 +76,17 @@ export function decideReply(
 
 /** Whether an event could lead to a reply, so offers are only loaded when needed. */
 export const mayReply = (event: ChatEvent) =>
-  (event.type === 'join' || (event.type === 'message' && event.text !== undefined)) && 'replyToken' in event;
+  event.mode === 'active' &&
+  (event.type === 'join' || (event.type === 'message' && event.text !== undefined)) &&
+  'replyToken' in event &&
+  event.replyToken !== undefined;
+
+/**
+ * Whether an activity event asks for an answer under these offers (a coupon keyword): such an
+ * event takes the recorded path, whose transaction keeps the cool-down.
+ */
+export const asksForAnswer = (event: ChatEvent, offers: Offers | undefined): boolean =>
+  mayReply(event) &&
+  (event.type !== 'message' ||
+    offers === undefined ||
+    ('text' in event && requestedCoupon(event.text ?? '', offers, event.at) !== undefined));

@@ -50,6 +50,19 @@ export interface Group {
   /** Event time of the last keyword that was answered with a coupon (the cool-down). */
   lastCouponReplyAt?: string;
 
+  /**
+   * LINE's group summary and member count are read after the webhook is answered; while a read is
+   * owed (`enrichment: 'due'`) the group sits in the byEnrichmentDue index until LINE answers.
+   */
+  enrichment?: 'due';
+  enrichmentDueAt?: string;
+  /** Failed reads so far, for the back-off. */
+  enrichmentAttempts?: number;
+  /** When the owed read was first asked for: we give up a day after. */
+  enrichmentSince?: string;
+  /** The join that asked for it: LINE answering "not a member" to it means we were ejected at that join. */
+  enrichmentForJoinAt?: string;
+
   status: GroupStatus;
   statusChangedAt: string;
   /** Set while `status` is `left` or `ejected`. */

@@ -131,6 +131,26 @@ export function deriveStatus(facts: Group, policy: LifecyclePolicy): Group {
   return outcome('active', activeSince);
 }
 
+/**
+ * Whether activity at `at` can only move the chat's `lastActivityAt`: the chat is active, and its
+ * latest join (or, never joined, its first sight) is more than the ejection window before, so
+ * no leave can be read differently because of it. Such an event needs no transaction and no
+ * event record: the maximum is idempotent by itself. The groups table adapter enforces the same
+ * rule as a DynamoDB condition (`routineActivity` in group-registry.ts); a test keeps them equal.
+ *
+ *   status active, joinedAt <= at - window, no leave after the join      -> routine
+ *   status active, never joined, never left, firstSeenAt <= at - window  -> routine
+ *   anything else (a join, a leave, inside the window, a stale chat)     -> full path
+ */
+export function isRoutineActivity(group: Group, at: string, policy: LifecyclePolicy): boolean {
+  if (group.status !== 'active') return false;
+  const windowStart = new Date(Date.parse(at) - policy.ejectionWindowMs).toISOString();
+  if (group.joinedAt !== undefined) {
+    return group.joinedAt <= windowStart && !after(group.leftAt, group.joinedAt);
+  }
+  return group.leftAt === undefined && group.notMemberAt === undefined && group.firstSeenAt <= windowStart;
+}
+
 /** Names what one event did, for the group events table and the logs. */
 export function decide(before: Group | undefined, afterEvent: Group, event: ChatEvent): Decision {
   if (before?.status !== afterEvent.status || before.statusChangedAt !== afterEvent.statusChangedAt) {

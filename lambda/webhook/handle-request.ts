@@ -6,11 +6,13 @@ import { PayloadError, parsePayload } from './parse-payload';
 
 export interface WebhookDeps {
   channelSecret: string;
-  /** Applies the chat events; throwing makes the answer 500 so that LINE redelivers. */
-  handleChatEvents(events: ChatEvent[]): Promise<void>;
+  /** Stores the chat events durably; throwing (nothing stored) makes the answer 500. */
+  accept(events: ChatEvent[]): Promise<void>;
   log: Log;
   telemetry: Telemetry;
 }
+
+const MAX_LOGGED_INVALID = 10;
 
 const answer = (statusCode: number, message: string): APIGatewayProxyResult => ({
   statusCode,
@@ -27,8 +29,10 @@ function header(request: APIGatewayProxyEvent, name: string): string | undefined
 }
 
 /**
- * LINE's webhook over an API Gateway proxy event: signature first (nothing is read before it
- * holds), then shape, then the events. Only our own failures answer 5xx, which LINE redelivers.
+ * LINE's webhook over an API Gateway proxy event, answered within LINE's 2 seconds: signature
+ * first (nothing is read before it holds), then shape, then one durable write of the events, and
+ * 200. Everything else happens afterwards (the processor). Only a failed write answers 5xx, which
+ * LINE redelivers if the channel has webhook redelivery on.
  */
 export async function handleWebhookRequest(
   request: APIGatewayProxyEvent,
@@ -57,12 +61,17 @@ export async function handleWebhookRequest(
 
   for (const ignored of parsed.ignored) deps.log.debug('event ignored', { ...ignored });
   if (parsed.ignored.length > 0) deps.telemetry.count('eventsIgnored', parsed.ignored.length);
+  // A few lines say what was wrong; a flood of broken events must not become a flood of logs.
+  for (const invalid of parsed.invalid.slice(0, MAX_LOGGED_INVALID)) {
+    deps.log.warn('event skipped: not as LINE documents it', { ...invalid, ofInvalid: parsed.invalid.length });
+  }
+  if (parsed.invalid.length > 0) deps.telemetry.count('eventsInvalid', parsed.invalid.length);
 
   try {
-    if (parsed.chatEvents.length > 0) await deps.handleChatEvents(parsed.chatEvents);
+    await deps.accept(parsed.chatEvents);
   } catch (error) {
     deps.telemetry.count('webhookErrors');
-    deps.log.error('webhook failed; LINE will redeliver', {
+    deps.log.error('webhook failed: events not stored; LINE redelivers if redelivery is on', {
       error: { name: (error as Error).name, message: (error as Error).message },
       webhookEventIds: parsed.chatEvents.map((e) => e.webhookEventId),
     });

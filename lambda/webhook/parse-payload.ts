@@ -1,6 +1,6 @@
-import type { ActivityType, ChatEvent } from '../domain/events';
+import type { ActivityType, ChatEvent, EventMode } from '../domain/events';
 
-/** The body is not a LINE webhook payload (answered 400: redelivering it cannot help). */
+/** The body is not a LINE webhook payload at all (answered 400: redelivering it cannot help). */
 export class PayloadError extends Error {
   constructor(message: string) {
     super(message);
@@ -8,16 +8,26 @@ export class PayloadError extends Error {
   }
 }
 
+/** An event we do not handle: another event type, or not from a group or multi-person chat. */
 export interface IgnoredEvent {
   type: string;
   webhookEventId: string;
   reason: 'unsupported event type' | 'not a group or multi-person chat';
 }
 
+/** An event LINE's spec would not recognise: skipped, so the rest of the webhook still counts. */
+export interface InvalidEvent {
+  index: number;
+  type: string | null;
+  webhookEventId: string | null;
+  reason: string;
+}
+
 export interface ParsedPayload {
   destination: string;
   chatEvents: ChatEvent[];
   ignored: IgnoredEvent[];
+  invalid: InvalidEvent[];
 }
 
 type Json = Record<string, unknown>;
@@ -28,98 +38,118 @@ const ACTIVITY: ReadonlySet<string> = new Set<ActivityType>([
   'memberJoined',
   'memberLeft',
 ]);
+const MODES: ReadonlySet<string> = new Set<EventMode>(['active', 'standby']);
+
+/** One field of one event is not as webhook.yml describes it. */
+class EventError extends Error {}
+const expected = (field: string, what: string): never => {
+  throw new EventError(`${field}: expected ${what}`);
+};
 
 /**
- * Checks the shape LINE documents (webhook.yml: CallbackRequest, Event) and keeps the events of
- * group and multi-person chats that the registry handles. Anything else LINE may add later is
- * ignored, not refused, so a new event type never makes LINE redeliver forever.
+ * Checks the shape LINE documents (webhook.yml: CallbackRequest, Event), event by event, and keeps
+ * the events of group and multi-person chats that the registry handles. Only a body that is not
+ * LINE's shape at all is refused; one event that is not is skipped and reported, and anything LINE
+ * may add later is ignored, so no single event can cost the others in its webhook.
  */
 export function parsePayload(body: unknown): ParsedPayload {
   if (!isObject(body)) throw new PayloadError('body is not a JSON object');
   if (typeof body.destination !== 'string') throw new PayloadError('destination: expected a string');
   if (!Array.isArray(body.events)) throw new PayloadError('events: expected an array');
 
-  const chatEvents: ChatEvent[] = [];
-  const ignored: IgnoredEvent[] = [];
-  body.events.forEach((raw: unknown, i) => {
-    const where = `events[${i}]`;
-    const fail = (field: string, expected: string): never => {
-      throw new PayloadError(`${where}.${field}: expected ${expected}`);
-    };
-    if (!isObject(raw)) throw new PayloadError(`${where}: expected an object`);
-    const { type, timestamp, webhookEventId, deliveryContext, source } = raw;
-    if (typeof type !== 'string') fail('type', 'a string');
-    if (typeof timestamp !== 'number' || !Number.isSafeInteger(timestamp) || timestamp < 0) {
-      fail('timestamp', 'milliseconds since the epoch');
+  const parsed: ParsedPayload = { destination: body.destination, chatEvents: [], ignored: [], invalid: [] };
+  body.events.forEach((raw: unknown, index) => {
+    try {
+      const event = parseEvent(raw);
+      if ('reason' in event) parsed.ignored.push(event);
+      else parsed.chatEvents.push(event);
+    } catch (error) {
+      if (!(error instanceof EventError)) throw error;
+      const r = isObject(raw) ? raw : {};
+      parsed.invalid.push({
+        index,
+        type: typeof r.type === 'string' ? r.type : null,
+        webhookEventId: typeof r.webhookEventId === 'string' ? r.webhookEventId : null,
+        reason: error.message,
+      });
     }
-    if (typeof webhookEventId !== 'string' || webhookEventId === '') fail('webhookEventId', 'a string');
-    if (!isObject(deliveryContext) || typeof deliveryContext.isRedelivery !== 'boolean') {
-      fail('deliveryContext.isRedelivery', 'a boolean');
-    }
-    const eventType = type as string;
-    const id = webhookEventId as string;
-    if (eventType !== 'join' && eventType !== 'leave' && !ACTIVITY.has(eventType)) {
-      ignored.push({ type: eventType, webhookEventId: id, reason: 'unsupported event type' });
-      return;
-    }
-    if (source !== undefined && !isObject(source)) fail('source', 'an object');
-    const chat = chatOf(source as Json | undefined, fail);
-    if (!chat) {
-      ignored.push({ type: eventType, webhookEventId: id, reason: 'not a group or multi-person chat' });
-      return;
-    }
-    const base = {
-      webhookEventId: id,
-      ...chat,
-      at: new Date(timestamp as number).toISOString(),
-      isRedelivery: (deliveryContext as Json).isRedelivery as boolean,
-    };
-    const replyToken = raw.replyToken;
-    if (replyToken !== undefined && typeof replyToken !== 'string') fail('replyToken', 'a string');
-    switch (eventType) {
-      case 'join':
-        if (typeof replyToken !== 'string') return fail('replyToken', 'a string');
-        chatEvents.push({ ...base, type: 'join', replyToken });
-        return;
-      case 'leave':
-        chatEvents.push({ ...base, type: 'leave' });
-        return;
-      case 'memberJoined':
-      case 'memberLeft': {
-        const field = eventType === 'memberJoined' ? 'joined' : 'left';
-        const members = raw[field];
-        if (!isObject(members) || !Array.isArray(members.members)) fail(`${field}.members`, 'an array');
-        if (eventType === 'memberJoined' && typeof replyToken !== 'string') fail('replyToken', 'a string');
-        break;
-      }
-      case 'message':
-        if (!isObject(raw.message) || typeof raw.message.type !== 'string') fail('message.type', 'a string');
-        break;
-      case 'postback':
-        if (!isObject(raw.postback) || typeof raw.postback.data !== 'string')
-          fail('postback.data', 'a string');
-        break;
-    }
-    const message = raw.message as Json | undefined;
-    chatEvents.push({
-      ...base,
-      type: eventType as ActivityType,
-      ...(typeof replyToken === 'string' && { replyToken }),
-      ...(message?.type === 'text' && typeof message.text === 'string' && { text: message.text }),
-    });
   });
-  return { destination: body.destination, chatEvents, ignored };
+  return parsed;
 }
 
-function chatOf(source: Json | undefined, fail: (field: string, expected: string) => never) {
+function parseEvent(raw: unknown): ChatEvent | IgnoredEvent {
+  if (!isObject(raw)) return expected('event', 'an object');
+  const { type, timestamp, webhookEventId, deliveryContext, source, mode } = raw;
+  if (typeof type !== 'string') expected('type', 'a string');
+  if (typeof timestamp !== 'number' || !Number.isSafeInteger(timestamp) || timestamp < 0) {
+    expected('timestamp', 'milliseconds since the epoch');
+  }
+  if (typeof webhookEventId !== 'string' || webhookEventId === '') expected('webhookEventId', 'a string');
+  if (!isObject(deliveryContext) || typeof deliveryContext.isRedelivery !== 'boolean') {
+    expected('deliveryContext.isRedelivery', 'a boolean');
+  }
+  if (typeof mode !== 'string' || !MODES.has(mode)) expected('mode', '"active" or "standby"');
+  const eventType = type as string;
+  const id = webhookEventId as string;
+  if (eventType !== 'join' && eventType !== 'leave' && !ACTIVITY.has(eventType)) {
+    return { type: eventType, webhookEventId: id, reason: 'unsupported event type' };
+  }
+  if (source !== undefined && !isObject(source)) expected('source', 'an object');
+  const chat = chatOf(source as Json | undefined);
+  if (!chat) return { type: eventType, webhookEventId: id, reason: 'not a group or multi-person chat' };
+
+  const base = {
+    webhookEventId: id,
+    ...chat,
+    at: new Date(timestamp as number).toISOString(),
+    mode: mode as EventMode,
+    isRedelivery: (deliveryContext as Json).isRedelivery as boolean,
+  };
+  const replyToken = raw.replyToken;
+  if (replyToken !== undefined && typeof replyToken !== 'string') expected('replyToken', 'a string');
+  // LINE sends no reply token in standby mode, whatever the spec says of join and memberJoined.
+  const tokenRequired = base.mode === 'active';
+  const withToken = typeof replyToken === 'string' ? { replyToken } : {};
+  switch (eventType) {
+    case 'join':
+      if (tokenRequired && typeof replyToken !== 'string') expected('replyToken', 'a string');
+      return { ...base, type: 'join', ...withToken };
+    case 'leave':
+      return { ...base, type: 'leave' };
+    case 'memberJoined':
+    case 'memberLeft': {
+      const field = eventType === 'memberJoined' ? 'joined' : 'left';
+      const members = raw[field];
+      if (!isObject(members) || !Array.isArray(members.members)) expected(`${field}.members`, 'an array');
+      if (eventType === 'memberJoined' && tokenRequired && typeof replyToken !== 'string') {
+        expected('replyToken', 'a string');
+      }
+      return { ...base, type: eventType, ...withToken };
+    }
+    case 'postback':
+      if (!isObject(raw.postback) || typeof raw.postback.data !== 'string') expected('postback.data', 'a string');
+      return { ...base, type: 'postback', ...withToken };
+    default: {
+      const message = raw.message;
+      if (!isObject(message) || typeof message.type !== 'string') return expected('message.type', 'a string');
+      return {
+        ...base,
+        type: 'message',
+        ...withToken,
+        ...(message.type === 'text' && typeof message.text === 'string' && { text: message.text }),
+      };
+    }
+  }
+}
+
+function chatOf(source: Json | undefined) {
   switch (source?.type) {
     case 'group':
-      if (typeof source.groupId !== 'string' || source.groupId === '')
-        return fail('source.groupId', 'a string');
-      return { groupId: source.groupId, chatType: 'group' as const };
+      if (typeof source.groupId !== 'string' || source.groupId === '') expected('source.groupId', 'a string');
+      return { groupId: source.groupId as string, chatType: 'group' as const };
     case 'room':
-      if (typeof source.roomId !== 'string' || source.roomId === '') return fail('source.roomId', 'a string');
-      return { groupId: source.roomId, chatType: 'room' as const };
+      if (typeof source.roomId !== 'string' || source.roomId === '') expected('source.roomId', 'a string');
+      return { groupId: source.roomId as string, chatType: 'room' as const };
     default:
       return undefined;
   }

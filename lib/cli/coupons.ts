@@ -69,7 +69,7 @@ export async function couponsCommand(
   const [command, couponId] = positionals;
   const { client, tables } = connect(values, env);
   const now = () => new Date();
-  const deps: CouponDeps = {
+  const deps = {
     line: await connectLine(values, env),
     coupons: new DynamoDbCouponStore(client, tables.coupons),
     settings: new DynamoDbSettingsStore(client, tables.settings),

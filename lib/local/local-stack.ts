@@ -7,6 +7,10 @@ import { localDynamoDbClient, startDynamoDbLocal, type DynamoDbLocal } from './d
 import { localDefaults } from './defaults';
 import { conversationLines, describeEvent } from './line-emulator/conversation';
 import { startLineEmulator, type LineEmulator } from './line-emulator/server';
+import { DynamoDbInbox } from '../../lambda/adapters/dynamodb/inbox';
+import { documentClient } from '../../lambda/adapters/dynamodb/document-client';
+import { logger, metrics, telemetryOf } from '../../lambda/runtime/observability';
+import { startLocalProcessing, type LocalProcessing } from './processing';
 import { startWebhookServer, type WebhookServer } from './webhook-server';
 
 export interface LocalStackOptions {
@@ -22,6 +26,7 @@ export interface LocalStack {
   lineApiBaseUrl: string;
   tables: Record<TableRole, string>;
   channelSecret: string;
+  processing: LocalProcessing;
   stop(): Promise<void>;
 }
 
@@ -70,10 +75,33 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }
     client.destroy();
 
-    // Imported only now: the handler reads process.env on its first request, as it does on Lambda.
+    // Imported only now: the handlers read process.env on their first call, as they do on Lambda.
     const { handler } = await import('../../lambda/handlers/webhook');
+    const processor = await import('../../lambda/handlers/inbox-processor');
+    const enricher = await import('../../lambda/handlers/group-enricher');
+    const processing = await startLocalProcessing({
+      endpoint: env.DYNAMODB_ENDPOINT,
+      inboxTable: config.tables.inbox,
+      handler: (event) => processor.handler(event),
+      sweep: () => enricher.handler(),
+      sweepIntervalMs: config.enrichment.retryBaseMs,
+      processing: {
+        inbox: new DynamoDbInbox({
+          client: documentClient(config),
+          tableName: config.tables.inbox,
+          retentionDays: config.inboxRetentionDays,
+        }),
+        log: logger,
+        telemetry: telemetryOf(metrics),
+      },
+      log: (line) => logger.warn(line),
+    });
+    stops.push(() => processing.stop());
+
     const webhook: WebhookServer = await startWebhookServer((event) => handler(event), {
       port: Number(env.PORT || localDefaults.webhookPort),
+      // The simulator waits here until what it sent was processed (local only; not on AWS).
+      drain: () => processing.drain(),
       // The members' side of the conversation; the emulator prints the bot's.
       onBody: (body) => {
         try {
@@ -87,7 +115,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stops.push(() => webhook.close());
 
     print('line-groups is running on this machine (loopback only):');
-    print(`  webhook         POST ${webhook.url}`);
+    print(`  webhook         POST ${webhook.url}  (stores the events, answers 200)`);
+    print(`  processor       the inbox table's stream, read as Lambda reads it (${config.tables.inbox})`);
     print(
       `  DynamoDB        ${env.DYNAMODB_ENDPOINT}${dynamoDb ? (options.persist ? ` (DynamoDB Local, data in ${localDefaults.persistDir}/)` : ' (DynamoDB Local, in memory)') : ''}`,
     );
@@ -110,6 +139,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       lineApiBaseUrl: env.LINE_API_BASE_URL,
       tables: config.tables,
       channelSecret: env.LINE_CHANNEL_SECRET,
+      processing,
       stop,
     };
   } catch (error) {

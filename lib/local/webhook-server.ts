@@ -3,6 +3,9 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { apiGatewayEvent } from './api-gateway-event';
 
+/** Local only: answered once everything the webhook accepted so far was processed. */
+export const DRAIN_PATH = '/_local/drain';
+
 export type ProxyHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
 export interface WebhookServer {
@@ -13,11 +16,16 @@ export interface WebhookServer {
 /** Plays API Gateway: each request becomes the proxy event Lambda receives, answered by the same handler. */
 export async function startWebhookServer(
   handler: ProxyHandler,
-  options: { port: number; onBody?: (body: Buffer) => void },
+  options: { port: number; onBody?: (body: Buffer) => void; drain?: () => Promise<void> },
 ): Promise<WebhookServer> {
   const server: Server = createServer((req, res) => {
     void (async () => {
       const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      if (path === DRAIN_PATH && options.drain && req.method === 'POST') {
+        await options.drain();
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ drained: true }));
+        return;
+      }
       if (path !== '/webhook') {
         res
           .writeHead(404, { 'content-type': 'application/json' })

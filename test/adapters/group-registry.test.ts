@@ -34,6 +34,7 @@ const record = (groupId: string, webhookEventId: string): GroupEventRecord => ({
   eventKey: `2026-11-24T00:00:00.000Z#${webhookEventId}`,
   webhookEventId,
   eventType: 'join',
+  mode: 'active',
   eventAt: '2026-11-24T00:00:00.000Z',
   isRedelivery: false,
   decision: 'activated',

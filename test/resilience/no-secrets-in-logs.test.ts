@@ -3,19 +3,26 @@ import { apiGatewayEvent } from '../../lib/local/api-gateway-event';
 import { startLineEmulator, type LineEmulator } from '../../lib/local/line-emulator/server';
 import { newGroupId, signature, webhookBody, webhookEvents } from '../../lib/local/simulator/webhook-events';
 import { createTestTables, testDynamoDbEndpoint } from '../support/dynamodb';
+import { startLocalProcessing } from '../../lib/local/processing';
+import { DynamoDbInbox } from '../../lambda/adapters/dynamodb/inbox';
+import { documentClient } from '../../lambda/adapters/dynamodb/document-client';
+import { Recorder } from '../support/webhook-harness';
 
-// The Lambda entry point itself, with Powertools' real logger at DEBUG, on every path we have:
-// nothing it prints may contain the channel secret or the access token.
+// The Lambda entry points themselves (webhook, then the processor on the inbox stream), with
+// Powertools' real logger at DEBUG, on every path we have: nothing they print may contain the
+// channel secret or the access token.
 const SECRET = 'chan-secret-7f3a9c1e5b';
 const TOKEN = 'access-token-Qz8wK2nV4tLr';
 const saved = { ...process.env };
 let line: LineEmulator;
 let drop: () => Promise<void>;
+let inboxTable: string;
 let printed = '';
 
 beforeAll(async () => {
   const db = await createTestTables();
   drop = db.drop;
+  inboxTable = db.tables.inbox;
   line = await startLineEmulator({ channelAccessToken: TOKEN });
   Object.assign(process.env, {
     DYNAMODB_ENDPOINT: testDynamoDbEndpoint(),
@@ -77,8 +84,31 @@ it('no log line contains the channel secret or the access token', async () => {
       ])
     ).statusCode,
   ).toBe(200);
-  // A DynamoDB failure (table gone) on the error path.
-  process.env.GROUPS_TABLE = 'no-such-table';
+  // The processor Lambda on what was accepted, with LINE refusing the token (401) and failing (500).
+  const processor = await import('../../lambda/handlers/inbox-processor');
+  const recorder = new Recorder();
+  const processing = await startLocalProcessing({
+    endpoint: testDynamoDbEndpoint(),
+    inboxTable,
+    handler: (event) => processor.handler(event),
+    sweep: async () => undefined,
+    sweepIntervalMs: 3_600_000,
+    processing: {
+      inbox: new DynamoDbInbox({
+        client: documentClient({ dynamoDbEndpoint: testDynamoDbEndpoint() }),
+        tableName: inboxTable,
+        retentionDays: 1,
+      }),
+      log: recorder,
+      telemetry: recorder,
+    },
+  });
+  await processing.drain();
+  await processing.stop();
+  expect(printed).toContain('reply failed');
+
+  // A DynamoDB failure (table gone) on the webhook's error path.
+  process.env.INBOX_TABLE = 'no-such-table';
   jest.resetModules();
   const fresh = await import('../../lambda/handlers/webhook');
   const body = webhookBody([webhookEvents.join(newGroupId())]);
@@ -96,8 +126,9 @@ it('no log line contains the channel secret or the access token', async () => {
   ).toBe(500);
 
   expect(printed).toContain('"level":"WARN"');
-  expect(printed).toContain('webhook failed; LINE will redeliver');
+  expect(printed).toContain('webhook failed: events not stored');
   expect(printed).toContain('"groupsJoined"'); // the metrics (EMF) went through the same streams
+  expect(printed).toContain('"eventsAccepted"');
   expect(printed).not.toContain(SECRET);
   expect(printed).not.toContain(TOKEN);
 });

@@ -5,11 +5,14 @@ import { DynamoDbCouponStore } from '../../lambda/adapters/dynamodb/coupon-store
 import { DynamoDbGroupRegistry } from '../../lambda/adapters/dynamodb/group-registry';
 import { DynamoDbSettingsStore } from '../../lambda/adapters/dynamodb/settings-store';
 import { LineApi } from '../../lambda/adapters/line/line-api';
-import type { CouponDeps } from '../../lambda/app/manage-coupons';
+import { enrichDueGroups } from '../../lambda/app/enrich-groups';
 import type { Log, MetricName, Telemetry } from '../../lambda/app/ports';
-import { loadConfig } from '../../lambda/config';
+import { type Config, loadConfig } from '../../lambda/config';
+import { processStream } from '../../lambda/runtime/process-stream';
+import { createProcessorRuntime, type ProcessorRuntime } from '../../lambda/runtime/processor-runtime';
 import { createWebhookRuntime, type WebhookHandler } from '../../lambda/runtime/webhook-runtime';
 import { apiGatewayEvent } from '../../lib/local/api-gateway-event';
+import { startLocalProcessing, type LocalProcessing } from '../../lib/local/processing';
 import { startLineEmulator, type LineEmulator } from '../../lib/local/line-emulator/server';
 import type { EmulatorOptions } from '../../lib/local/line-emulator/state';
 import { signature, webhookBody, type WebhookEvent } from '../../lib/local/simulator/webhook-events';
@@ -34,20 +37,39 @@ export class Recorder implements Log, Telemetry {
   metric = (name: MetricName) => this.metrics.get(name) ?? 0;
 }
 
+/** The operators' side of coupons, on the concrete adapters (settings also hold the templates). */
+export interface CouponAdapters {
+  line: LineApi;
+  coupons: DynamoDbCouponStore;
+  settings: DynamoDbSettingsStore;
+  now: () => Date;
+}
+
+export interface PostOptions {
+  secret?: string;
+  rawBody?: string | Buffer;
+  headers?: Record<string, string>;
+  /** Wait for the processor to apply what was accepted (default true). */
+  settle?: boolean;
+}
+
 export interface Harness {
+  config: Config;
   tables: TableNames;
   registry: DynamoDbGroupRegistry;
   line: LineEmulator;
   recorder: Recorder;
+  /** The webhook (intake) as API Gateway calls it. */
   handler: WebhookHandler;
+  /** The processor and the enricher, wired as their Lambdas are. */
+  runtime: ProcessorRuntime;
+  /** The inbox stream, read as Lambda's event source mapping reads it. */
+  processing: LocalProcessing;
   /** The operators' side: coupons and settings in these tables, LINE = the emulator. */
-  couponDeps: CouponDeps;
+  couponDeps: CouponAdapters;
   documents: DynamoDBDocumentClient;
-  /** Posts events as LINE does: one signed webhook. */
-  post(
-    events: WebhookEvent[],
-    options?: { secret?: string; rawBody?: string | Buffer; headers?: Record<string, string> },
-  ): Promise<APIGatewayProxyResult>;
+  /** Posts events as LINE does (one signed webhook), then waits until they are processed. */
+  post(events: WebhookEvent[], options?: PostOptions): Promise<APIGatewayProxyResult>;
   close(): Promise<void>;
 }
 
@@ -68,11 +90,23 @@ export async function startHarness(
     SETTINGS_CACHE_SECONDS: '0',
     ...env,
   });
-  const handler = await createWebhookRuntime(config, { log: recorder, telemetry: recorder });
+  const observe = { log: recorder, telemetry: recorder };
+  const handler = await createWebhookRuntime(config, observe);
+  const runtime = await createProcessorRuntime(config, observe);
+  const processing = await startLocalProcessing({
+    endpoint: testDynamoDbEndpoint(),
+    inboxTable: db.tables.inbox,
+    handler: (event) => processStream(event, runtime.processing),
+    sweep: () => enrichDueGroups(config.enrichmentTimeoutMs, runtime.enrichment),
+    sweepIntervalMs: 3_600_000, // tests sweep when they mean to
+    processing: runtime.processing,
+    maxRetryAttempts: 3,
+    retryBaseMs: 20,
+  });
   const documents = DynamoDBDocumentClient.from(db.client, {
     marshallOptions: { removeUndefinedValues: true },
   });
-  const couponDeps: CouponDeps = {
+  const couponDeps: CouponAdapters = {
     line: new LineApi({ channelAccessToken: CHANNEL_ACCESS_TOKEN, baseURL: line.url }),
     coupons: new DynamoDbCouponStore(documents, db.tables.coupons),
     settings: new DynamoDbSettingsStore(documents, db.tables.settings),
@@ -84,16 +118,19 @@ export async function startHarness(
     eventRetentionDays: 90,
   });
   return {
+    config,
     tables: db.tables,
     registry,
     line,
     recorder,
     handler,
+    runtime,
+    processing,
     couponDeps,
     documents,
-    post(events, options = {}) {
+    async post(events, options = {}) {
       const body = Buffer.from(options.rawBody ?? webhookBody(events));
-      return handler(
+      const response = await handler(
         apiGatewayEvent({
           method: 'POST',
           path: '/webhook',
@@ -105,8 +142,11 @@ export async function startHarness(
           body,
         }),
       );
+      if (options.settle !== false) await processing.drain();
+      return response;
     },
     async close() {
+      await processing.stop();
       await line.close();
       await db.drop();
     },

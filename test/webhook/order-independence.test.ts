@@ -87,11 +87,16 @@ describe('group registry under redelivery and reordering (property, DynamoDB Loc
           expect(lifecycle((await h.registry.load(subject))?.group)).toEqual(
             lifecycle((await h.registry.load(reference))?.group),
           );
-          const recorded = await h.registry.recentEvents(subject, 100);
-          expect(recorded.map((e) => e.webhookEventId).sort()).toEqual(specs.map((s) => s.id).sort());
+          // Each event recorded at most once; every lifecycle event recorded. (Routine activity,
+          // past the ejection window, only moves lastActivityAt and keeps no record.)
+          const recorded = (await h.registry.recentEvents(subject, 100)).map((e) => e.webhookEventId);
+          expect(new Set(recorded).size).toBe(recorded.length);
+          expect(specs.map((s) => s.id)).toEqual(expect.arrayContaining(recorded));
+          const lifecycleIds = specs.filter((s) => !['message', 'postback'].includes(s.type)).map((s) => s.id);
+          expect(recorded).toEqual(expect.arrayContaining(lifecycleIds));
         },
       ),
-      { numRuns: 30 },
+      { numRuns: 20 },
     );
   }, 120_000);
 });

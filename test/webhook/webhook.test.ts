@@ -67,18 +67,34 @@ describe('webhook: bad input is refused and changes nothing', () => {
   it.each([
     ['an array', '[]'],
     ['no events', '{"destination":"U0"}'],
-    [
-      'an event without webhookEventId',
-      '{"destination":"U0","events":[{"type":"join","timestamp":1,"deliveryContext":{"isRedelivery":false},"source":{"type":"group","groupId":"C1"},"replyToken":"r"}]}',
-    ],
-    [
-      'a join without a groupId',
-      '{"destination":"U0","events":[{"type":"join","timestamp":1,"webhookEventId":"E","deliveryContext":{"isRedelivery":false},"source":{"type":"group"},"replyToken":"r"}]}',
-    ],
+    ['events that are not a list', '{"destination":"U0","events":{}}'],
   ])('valid signature on JSON that is not a webhook payload (%s) -> 400', async (_what, rawBody) => {
     const res = await h.post([], { rawBody });
     expect(status(res)).toBe(400);
-    expect(await h.registry.load('C1')).toBeUndefined();
+  });
+
+  it('an event LINE would not recognise is skipped, logged and counted; the rest of the webhook counts', async () => {
+    const groupId = newGroupId();
+    const broken = [
+      { ...webhookEvents.join(newGroupId()), webhookEventId: undefined },
+      { ...webhookEvents.join(newGroupId()), source: { type: 'group' } },
+      { ...webhookEvents.message(newGroupId(), 'x'), mode: 'sleepy' },
+      'not an event',
+    ] as unknown as ReturnType<typeof webhookEvents.join>[];
+    const invalidBefore = h.recorder.metric('eventsInvalid');
+    const res = await h.post([...broken, webhookEvents.join(groupId, { timestamp: T })]);
+    expect(status(res)).toBe(200);
+    expect((await h.registry.load(groupId))?.group.status).toBe('active');
+    expect(h.recorder.metric('eventsInvalid')).toBe(invalidBefore + 4);
+    const skipped = h.recorder.lines.filter((l) => l.message === 'event skipped: not as LINE documents it');
+    expect(skipped.map((l) => l.extra[0]?.reason)).toEqual(
+      expect.arrayContaining([
+        'webhookEventId: expected a string',
+        'source.groupId: expected a string',
+        'mode: expected "active" or "standby"',
+        'event: expected an object',
+      ]),
+    );
   });
 
   it("LINE's URL verification (events: []) -> 200", async () => {
@@ -122,6 +138,7 @@ describe('webhook: bad input is refused and changes nothing', () => {
       body: Buffer.from(body).toString('base64'),
     });
     expect(status(res)).toBe(200);
+    await h.processing.drain();
     expect((await h.registry.load(groupId))?.group.status).toBe('active');
   });
 });

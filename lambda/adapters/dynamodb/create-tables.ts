@@ -1,8 +1,10 @@
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
+  DescribeTableCommand,
   DynamoDBClient,
   ResourceInUseException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
@@ -24,6 +26,7 @@ export function toCreateTableInput(tableName: string, def: TableDefinition): Cre
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
+    ...(def.stream && { StreamSpecification: { StreamEnabled: true, StreamViewType: def.stream } }),
     AttributeDefinitions: [...attributes.values()].map((a) => ({
       AttributeName: a.name,
       AttributeType: a.type,
@@ -51,6 +54,7 @@ export async function ensureTable(
     if (!(error instanceof ResourceInUseException)) throw error;
   }
   await waitUntilTableExists({ client, maxWaitTime: 30 }, { TableName: tableName });
+  await addMissingIndexes(client, tableName, def);
   if (def.timeToLiveAttribute) {
     await client
       .send(
@@ -63,5 +67,22 @@ export async function ensureTable(
         // Enabling TTL twice is an error on DynamoDB; the setting is what we wanted either way.
         if (!/already enabled/i.test(error.message)) throw error;
       });
+  }
+}
+
+/** A table kept from an older version (`npm start -- --persist`) gets the indexes added since. */
+async function addMissingIndexes(client: DynamoDBClient, tableName: string, def: TableDefinition) {
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  const existing = new Set((Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
+  const wanted = toCreateTableInput(tableName, def);
+  for (const index of wanted.GlobalSecondaryIndexes ?? []) {
+    if (existing.has(index.IndexName)) continue;
+    await client.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: wanted.AttributeDefinitions,
+        GlobalSecondaryIndexUpdates: [{ Create: index }],
+      }),
+    );
   }
 }

@@ -1,4 +1,4 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   type DynamoDBDocumentClient,
@@ -7,11 +7,14 @@ import {
   QueryCommand,
   type TransactWriteCommandInput,
   TransactWriteCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ConcurrentUpdateError, DuplicateEventsError } from '../../app/errors';
-import type { GroupEventRecord, GroupRegistry, StoredGroup } from '../../app/ports';
+import type { GroupDirectory, GroupEventRecord, GroupRegistry, StoredGroup, TouchResult } from '../../app/ports';
 import type { Group, GroupStatus } from '../../domain/group';
-import { BY_STATUS_INDEX, type TableRole } from './tables';
+import { isRoutineActivity } from '../../domain/lifecycle';
+import { BY_ENRICHMENT_DUE_INDEX, BY_STATUS_INDEX, type TableRole } from './tables';
 
 // DynamoDB allows 100 items per transaction; one is the chat itself.
 export const MAX_EVENTS_PER_SAVE = 99;
@@ -33,8 +36,24 @@ export interface DynamoDbGroupRegistryOptions {
 const groupIsNew = 'attribute_not_exists(groupId)';
 const groupIsUnchanged = 'version = :expectedVersion';
 const eventIsNew = 'attribute_not_exists(eventKey)';
+/**
+ * `isRoutineActivity` (lifecycle.ts) as a condition on the item: active, and joined (or, never
+ * joined, first seen) more than the ejection window before, with no leave after that join.
+ */
+const routineActivity =
+  '#status = :active AND (' +
+  '(joinedAt <= :windowStart AND (attribute_not_exists(leftAt) OR leftAt <= joinedAt)) OR ' +
+  '(attribute_not_exists(joinedAt) AND attribute_not_exists(leftAt) AND attribute_not_exists(notMemberAt) ' +
+  'AND firstSeenAt <= :windowStart))';
+/** `lastActivityAt` only ever moves forward: a maximum, so a redelivery or a stale event changes nothing. */
+const activityIsNewer = '(attribute_not_exists(lastActivityAt) OR lastActivityAt < :at)';
 
-export class DynamoDbGroupRegistry implements GroupRegistry {
+const fromItem = (item: Record<string, unknown>): StoredGroup => {
+  const { version, updatedAt: _updatedAt, ...group } = item as unknown as GroupItem;
+  return { group, version };
+};
+
+export class DynamoDbGroupRegistry implements GroupRegistry, GroupDirectory {
   private readonly now: () => Date;
 
   constructor(private readonly options: DynamoDbGroupRegistryOptions) {
@@ -45,9 +64,54 @@ export class DynamoDbGroupRegistry implements GroupRegistry {
     const { Item } = await this.options.client.send(
       new GetCommand({ TableName: this.options.tables.groups, Key: { groupId }, ConsistentRead: true }),
     );
-    if (!Item) return undefined;
-    const { version, updatedAt: _updatedAt, ...group } = Item as GroupItem;
-    return { group, version };
+    return Item ? fromItem(Item) : undefined;
+  }
+
+  async touchActivity(groupId: string, at: string, ejectionWindowMs: number): Promise<TouchResult> {
+    const now = this.now();
+    try {
+      await this.options.client.send(
+        new UpdateCommand({
+          TableName: this.options.tables.groups,
+          Key: { groupId },
+          // The version moves too, so a writer that loaded the chat before cannot overwrite this.
+          UpdateExpression: 'SET lastActivityAt = :at, updatedAt = :now ADD version :one',
+          ConditionExpression: `${routineActivity} AND ${activityIsNewer}`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':active': 'active',
+            ':windowStart': new Date(Date.parse(at) - ejectionWindowMs).toISOString(),
+            ':at': at,
+            ':now': now.toISOString(),
+            ':one': 1,
+          },
+          // The chat as it was when the condition failed, at no extra read.
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { applied: true };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (!error.Item) return { applied: false, stored: undefined };
+      const stored = fromItem(unmarshall(error.Item));
+      const { group } = stored;
+      const alreadyThere =
+        isRoutineActivity(group, at, { ejectionWindowMs }) && (group.lastActivityAt ?? '') >= at;
+      return alreadyThere ? { applied: true } : { applied: false, stored };
+    }
+  }
+
+  async dueForEnrichment(now: Date, limit: number): Promise<Group[]> {
+    const { Items } = await this.options.client.send(
+      new QueryCommand({
+        TableName: this.options.tables.groups,
+        IndexName: BY_ENRICHMENT_DUE_INDEX,
+        KeyConditionExpression: 'enrichment = :due AND enrichmentDueAt <= :now',
+        ExpressionAttributeValues: { ':due': 'due', ':now': now.toISOString() },
+        Limit: limit,
+      }),
+    );
+    return (Items ?? []).map((item) => fromItem(item).group);
   }
 
   async save(group: Group, expectedVersion: number | undefined, events: GroupEventRecord[]): Promise<void> {
@@ -108,9 +172,9 @@ export class DynamoDbGroupRegistry implements GroupRegistry {
             RequestItems: { [this.options.tables.groups]: { Keys: keys, ConsistentRead: true } },
           }),
         );
-        for (const item of (Responses?.[this.options.tables.groups] ?? []) as GroupItem[]) {
-          const { version, updatedAt: _u, ...group } = item;
-          found.set(group.groupId, { group, version });
+        for (const item of Responses?.[this.options.tables.groups] ?? []) {
+          const stored = fromItem(item);
+          found.set(stored.group.groupId, stored);
         }
         keys = UnprocessedKeys?.[this.options.tables.groups]?.Keys ?? [];
       }
@@ -160,10 +224,7 @@ export class DynamoDbGroupRegistry implements GroupRegistry {
       },
     );
     for await (const page of pages) {
-      yield (page.Items ?? []).map((item) => {
-        const { version: _v, updatedAt: _u, ...group } = item as GroupItem;
-        return group;
-      });
+      yield (page.Items ?? []).map((item) => fromItem(item).group);
     }
   }
 

@@ -12,10 +12,16 @@ export interface TableDefinition {
   sortKey?: KeyAttribute;
   globalSecondaryIndexes: { indexName: string; partitionKey: KeyAttribute; sortKey?: KeyAttribute }[];
   timeToLiveAttribute?: string;
+  /** A DynamoDB Stream of new images (the inbox: what the processor consumes). */
+  stream?: 'NEW_IMAGE';
 }
 
 /** Index on the groups table that answers "which chats have status X (since T)". */
 export const BY_STATUS_INDEX = 'byStatus';
+/** Sparse index on the groups table: chats whose name and size LINE still owes us, by due time. */
+export const BY_ENRICHMENT_DUE_INDEX = 'byEnrichmentDue';
+/** Sparse index on the inbox: events whose processing gave up (dead letters), by when. */
+export const DEAD_LETTERS_INDEX = 'deadLetters';
 
 export const groupsTable: TableDefinition = {
   partitionKey: { name: 'groupId', type: 'S' },
@@ -25,7 +31,31 @@ export const groupsTable: TableDefinition = {
       partitionKey: { name: 'status', type: 'S' },
       sortKey: { name: 'statusChangedAt', type: 'S' },
     },
+    {
+      indexName: BY_ENRICHMENT_DUE_INDEX,
+      partitionKey: { name: 'enrichment', type: 'S' },
+      sortKey: { name: 'enrichmentDueAt', type: 'S' },
+    },
   ],
+};
+
+/**
+ * What the webhook stores before it answers LINE: one item per chat per webhook, keyed by chat so
+ * the stream keeps each chat's events in order. Its stream feeds the processor; items expire
+ * (TTL) unless they became dead letters.
+ */
+export const inboxTable: TableDefinition = {
+  partitionKey: { name: 'groupId', type: 'S' },
+  sortKey: { name: 'inboxKey', type: 'S' },
+  globalSecondaryIndexes: [
+    {
+      indexName: DEAD_LETTERS_INDEX,
+      partitionKey: { name: 'deadLetter', type: 'S' },
+      sortKey: { name: 'failedAt', type: 'S' },
+    },
+  ],
+  timeToLiveAttribute: 'expiresAt',
+  stream: 'NEW_IMAGE',
 };
 
 export const groupEventsTable: TableDefinition = {
@@ -62,6 +92,7 @@ export const deliveriesTable: TableDefinition = {
 };
 
 export const tableDefinitions = {
+  inbox: inboxTable,
   groups: groupsTable,
   groupEvents: groupEventsTable,
   coupons: couponsTable,
@@ -74,6 +105,7 @@ export const tableRoles = Object.keys(tableDefinitions) as TableRole[];
 
 /** Default physical names: the same for the local stack, the CLIs and the CDK stack. */
 export const defaultTableNames: Record<TableRole, string> = {
+  inbox: 'line-groups-inbox',
   groups: 'line-groups-groups',
   groupEvents: 'line-groups-group-events',
   coupons: 'line-groups-coupons',
@@ -84,6 +116,7 @@ export const defaultTableNames: Record<TableRole, string> = {
 
 /** The environment variable that names each table (the functions, the local stack and the CLIs). */
 export const tableEnvironment: Record<TableRole, string> = {
+  inbox: 'INBOX_TABLE',
   groups: 'GROUPS_TABLE',
   groupEvents: 'GROUP_EVENTS_TABLE',
   coupons: 'COUPONS_TABLE',

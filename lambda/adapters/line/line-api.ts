@@ -1,6 +1,15 @@
 import { HTTPFetchError, messagingApi } from '@line/bot-sdk';
-import { NotAMemberError } from '../../app/errors';
-import type { ChatSummary, LineLookups, ReplySender } from '../../app/ports';
+import { LineApiError, NotAMemberError } from '../../app/errors';
+
+export { LineApiError };
+import type {
+  ChatLeaver,
+  ChatSummary,
+  CouponApi,
+  LineLookups,
+  PushSender,
+  ReplySender,
+} from '../../app/ports';
 import type { ChatType } from '../../domain/group';
 import type { Message } from '../../domain/messages';
 
@@ -13,25 +22,6 @@ export interface LineApiOptions {
 /** LINE answers 403 or 404 about a chat the OA is not in. */
 const isNotAMember = (error: unknown) =>
   error instanceof HTTPFetchError && (error.status === 403 || error.status === 404);
-
-/** LINE refused a request; what a caller needs to decide whether and when to try again. */
-export class LineApiError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly retryAfterSeconds?: number,
-    /** On 409 to a push with X-Line-Retry-Key: LINE accepted that key before. */
-    readonly acceptedRequestId?: string,
-  ) {
-    super(message);
-    this.name = 'LineApiError';
-  }
-
-  /** Worth retrying with the same request (and the same retry key). */
-  get isTransient(): boolean {
-    return this.status === 429 || this.status >= 500;
-  }
-}
 
 function toLineApiError(error: unknown): unknown {
   if (!(error instanceof HTTPFetchError)) return error;
@@ -51,7 +41,7 @@ function toLineApiError(error: unknown): unknown {
 }
 
 /** The Messaging API through LINE's own SDK, with LINE's error codes turned into ours. */
-export class LineApi implements LineLookups, ReplySender {
+export class LineApi implements LineLookups, ReplySender, PushSender, ChatLeaver, CouponApi {
   readonly client: messagingApi.MessagingApiClient;
 
   constructor(options: LineApiOptions) {

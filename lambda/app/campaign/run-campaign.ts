@@ -1,6 +1,3 @@
-import type { DynamoDbCampaignStore } from '../../adapters/dynamodb/campaign-store';
-import type { DynamoDbGroupRegistry } from '../../adapters/dynamodb/group-registry';
-import { LineApiError, type LineApi } from '../../adapters/line/line-api';
 import {
   type Campaign,
   type CampaignSummary,
@@ -11,13 +8,14 @@ import {
 } from '../../domain/campaign';
 import type { Group } from '../../domain/group';
 import { assertValidMessages } from '../../domain/messages';
-import type { Log, Telemetry } from '../ports';
+import { LineApiError } from '../errors';
+import type { CampaignStore, GroupDirectory, Log, PushSender, Telemetry } from '../ports';
 import type { RateLimiter } from './rate-limiter';
 
 export interface CampaignDeps {
-  registry: Pick<DynamoDbGroupRegistry, 'pagesByStatus' | 'getMany'>;
-  store: DynamoDbCampaignStore;
-  line: Pick<LineApi, 'push' | 'remainingQuota'>;
+  registry: Pick<GroupDirectory, 'pagesByStatus' | 'getMany'>;
+  store: CampaignStore;
+  line: PushSender;
   limiter: RateLimiter;
   log: Log;
   telemetry: Telemetry;

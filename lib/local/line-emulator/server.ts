@@ -95,6 +95,9 @@ export async function startLineEmulator(
       // LINE answers the same for unknown, used and expired tokens.
       if (!token || token.expiresAt < Date.now()) throw new HttpError(400, 'Invalid reply token');
       state.replyTokens.delete(body.replyToken);
+      // A chat the OA was never let into (another official account was there) gets no reply.
+      const chat = state.chats.get(token.to);
+      if (chat && !chat.isMember) throw new HttpError(403, 'The bot is not a member of the chat');
       return deliver('reply', token.to, body);
     },
     'POST /v2/bot/message/push': ({ body, headers }) => {

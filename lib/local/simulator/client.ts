@@ -1,3 +1,4 @@
+import { DRAIN_PATH } from '../webhook-server';
 import { signature, webhookBody, type WebhookEvent } from './webhook-events';
 
 export interface WebhookResponse {
@@ -23,6 +24,15 @@ export async function sendWebhook(
     signal: AbortSignal.timeout(30_000),
   });
   return { status: response.status, body: await response.text() };
+}
+
+/** Waits until the local stack has processed everything its webhook accepted (`npm start` only). */
+export async function drain(webhookUrl: string): Promise<void> {
+  const response = await fetch(new URL(DRAIN_PATH, webhookUrl), {
+    method: 'POST',
+    signal: AbortSignal.timeout(60_000),
+  });
+  if (!response.ok) throw new Error(`the local stack did not drain: ${response.status}`);
 }
 
 /** The LINE emulator's control API (only when talking to the local stack). */

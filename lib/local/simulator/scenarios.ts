@@ -1,4 +1,4 @@
-import { EmulatorControl, sendWebhook, type WebhookResponse } from './client';
+import { drain, EmulatorControl, sendWebhook, type WebhookResponse } from './client';
 import { asRedelivery, newGroupId, newUserId, webhookEvents, type WebhookEvent } from './webhook-events';
 
 export interface SimulatorTarget {
@@ -37,6 +37,8 @@ export class Simulator {
   async send(events: WebhookEvent[]): Promise<Step> {
     const before = this.target.emulator ? (await this.target.emulator.messages()).length : 0;
     const response = await sendWebhook(this.target.url, this.target.secret, events);
+    // The webhook only stores the events; on the local stack we wait for the processor's answer.
+    if (this.target.emulator) await drain(this.target.url);
     const sent = this.target.emulator ? (await this.target.emulator.messages()).slice(before) : [];
     return { events, response, sent };
   }

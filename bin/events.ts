@@ -1,0 +1,4 @@
+import { eventsCommand } from '../lib/cli/events';
+import { runCli } from '../lib/cli/run';
+
+runCli('events', eventsCommand);

@@ -1,0 +1,103 @@
+import {
+  BatchWriteCommand,
+  type DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { DeadLetter, Inbox, InboxItem } from '../../app/ports';
+import { DEAD_LETTERS_INDEX } from './tables';
+
+export interface DynamoDbInboxOptions {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+  /** How long accepted events are kept (TTL) once processed, in days. */
+  retentionDays: number;
+  now?: () => Date;
+}
+
+/** The value that puts an item in the sparse dead-letters index. */
+const DEAD = 'failed';
+
+/** The inbox table: the webhook's durable store, the processor's stream, and the dead letters. */
+export class DynamoDbInbox implements Inbox {
+  private readonly now: () => Date;
+
+  constructor(private readonly options: DynamoDbInboxOptions) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  private expiresAt(): number {
+    return Math.floor(this.now().getTime() / 1000) + this.options.retentionDays * 86_400;
+  }
+
+  async accept(items: InboxItem[]): Promise<void> {
+    const { client, tableName } = this.options;
+    const expiresAt = this.expiresAt();
+    if (items.length === 1) {
+      await client.send(new PutCommand({ TableName: tableName, Item: { ...items[0], expiresAt } }));
+      return;
+    }
+    for (let i = 0; i < items.length; i += 25) {
+      let requests: Record<string, unknown>[] = items
+        .slice(i, i + 25)
+        .map((item) => ({ PutRequest: { Item: { ...item, expiresAt } } }));
+      while (requests.length > 0) {
+        const { UnprocessedItems } = await client.send(
+          new BatchWriteCommand({ RequestItems: { [tableName]: requests as never } }),
+        );
+        requests = (UnprocessedItems?.[tableName] ?? []) as Record<string, unknown>[];
+      }
+    }
+  }
+
+  async noteFailure(item: InboxItem, error: string, maxAttempts: number): Promise<boolean> {
+    const { Attributes } = await this.options.client.send(
+      new UpdateCommand({
+        TableName: this.options.tableName,
+        Key: { groupId: item.groupId, inboxKey: item.inboxKey },
+        UpdateExpression: 'SET lastError = :error ADD attempts :one',
+        ExpressionAttributeValues: { ':error': error.slice(0, 2000), ':one': 1 },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    if (Number(Attributes?.attempts ?? 0) < maxAttempts) return false;
+    // A dead letter is kept (no TTL) until it is replayed.
+    await this.options.client.send(
+      new UpdateCommand({
+        TableName: this.options.tableName,
+        Key: { groupId: item.groupId, inboxKey: item.inboxKey },
+        UpdateExpression: 'SET deadLetter = :dead, failedAt = :now REMOVE expiresAt',
+        ExpressionAttributeValues: { ':dead': DEAD, ':now': this.now().toISOString() },
+      }),
+    );
+    return true;
+  }
+
+  async deadLetters(limit = 1000): Promise<DeadLetter[]> {
+    const { Items } = await this.options.client.send(
+      new QueryCommand({
+        TableName: this.options.tableName,
+        IndexName: DEAD_LETTERS_INDEX,
+        KeyConditionExpression: 'deadLetter = :dead',
+        ExpressionAttributeValues: { ':dead': DEAD },
+        Limit: limit,
+      }),
+    );
+    return (Items ?? []).map((item) => {
+      const { deadLetter: _d, expiresAt: _e, ...letter } = item;
+      return letter as DeadLetter;
+    });
+  }
+
+  async settle(item: InboxItem): Promise<void> {
+    await this.options.client.send(
+      new UpdateCommand({
+        TableName: this.options.tableName,
+        Key: { groupId: item.groupId, inboxKey: item.inboxKey },
+        UpdateExpression: 'SET replayedAt = :now, expiresAt = :expiresAt REMOVE deadLetter',
+        ExpressionAttributeValues: { ':now': this.now().toISOString(), ':expiresAt': this.expiresAt() },
+      }),
+    );
+  }
+}

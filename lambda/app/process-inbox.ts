@@ -1,0 +1,98 @@
+import type { DeadLetter, Inbox, InboxItem } from './ports';
+import { recordChatEvents, type RecordChatEventsDeps } from './record-chat-events';
+
+export interface ProcessInboxDeps extends RecordChatEventsDeps {
+  inbox: Inbox;
+  /** Failed attempts at one inbox item before it becomes a dead letter. */
+  maxAttempts: number;
+  /** Reads owed names and sizes from LINE, best effort (what fails waits for the sweep). */
+  enrich(groupIds: string[]): Promise<unknown>;
+}
+
+/**
+ * What processing leaves to do once a batch is recorded: replies already on their way, and the
+ * chats to read from LINE. Done after the batch so a slow LINE never delays the recording.
+ */
+export class AfterEffects {
+  private readonly replies: Promise<void>[] = [];
+  private readonly toEnrich = new Set<string>();
+
+  add(recorded: { replies: Promise<void>; toEnrich: string[] }) {
+    this.replies.push(recorded.replies);
+    for (const groupId of recorded.toEnrich) this.toEnrich.add(groupId);
+  }
+
+  async settle(deps: Pick<ProcessInboxDeps, 'enrich' | 'log'>): Promise<void> {
+    await Promise.all([
+      ...this.replies,
+      this.toEnrich.size > 0 &&
+        deps.enrich([...this.toEnrich]).catch((error: unknown) => {
+          // The sweep reads them later: the chats still say `enrichment: due`.
+          deps.log.warn('enrichment after processing failed', { error: (error as Error).message });
+        }),
+    ]);
+  }
+}
+
+/**
+ * Applies one inbox item. A failure is counted on the item and rethrown, so the stream retries it;
+ * past `maxAttempts` the item becomes a dead letter (alarmed, replayable) and the stream moves on,
+ * so one poisoned event never holds back its chat for long.
+ */
+export async function processInboxItem(
+  item: InboxItem,
+  effects: AfterEffects,
+  deps: ProcessInboxDeps,
+): Promise<void> {
+  try {
+    effects.add(await recordChatEvents(item.events, deps));
+  } catch (error) {
+    const reason = `${(error as Error).name}: ${(error as Error).message}`;
+    deps.telemetry.count('processingFailures');
+    // If even this write fails (DynamoDB is down), the error goes up and the stream retries later.
+    if (!(await deps.inbox.noteFailure(item, reason, deps.maxAttempts))) throw error;
+    deadLettered(item, reason, deps);
+  }
+}
+
+/** A dead letter is announced once: one metric (alarmed) and one error line naming the chat. */
+export function deadLettered(item: InboxItem, reason: string, deps: Pick<ProcessInboxDeps, 'log' | 'telemetry'>) {
+  deps.telemetry.count('eventsDeadLettered', item.events.length);
+  deps.log.error('events dead-lettered: npm run events -- failed', {
+    groupId: item.groupId,
+    inboxKey: item.inboxKey,
+    webhookEventIds: item.events.map((e) => e.webhookEventId),
+    reason,
+  });
+}
+
+export interface ReplayOutcome {
+  replayed: number;
+  failed: { inboxKey: string; groupId: string; error: string }[];
+}
+
+/**
+ * `npm run events -- replay`: processes the dead letters again. Events that took effect before
+ * are skipped as duplicates, so a replay applies each event at most once.
+ */
+export async function replayDeadLetters(
+  letters: DeadLetter[],
+  deps: ProcessInboxDeps,
+): Promise<ReplayOutcome> {
+  const outcome: ReplayOutcome = { replayed: 0, failed: [] };
+  const effects = new AfterEffects();
+  for (const letter of letters) {
+    try {
+      effects.add(await recordChatEvents(letter.events, deps));
+      await deps.inbox.settle(letter);
+      deps.telemetry.count('eventsReplayed', letter.events.length);
+      outcome.replayed += 1;
+    } catch (error) {
+      const reason = `${(error as Error).name}: ${(error as Error).message}`;
+      await deps.inbox.noteFailure(letter, reason, 0);
+      outcome.failed.push({ inboxKey: letter.inboxKey, groupId: letter.groupId, error: reason });
+    }
+  }
+  await effects.settle(deps);
+  return outcome;
+}

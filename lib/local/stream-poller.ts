@@ -1,0 +1,236 @@
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type _Record as StreamRecord,
+  type Shard,
+} from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { localCredentials, localRegion } from './dynamodb-local';
+
+export type StreamHandler = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | void>;
+
+export interface StreamPollerOptions {
+  endpoint: string;
+  tableName: string;
+  handler: StreamHandler;
+  /** Records per invocation (the event source mapping's BatchSize). */
+  batchSize?: number;
+  /** How often an idle shard is read again (Lambda reads each shard about four times a second). */
+  pollIntervalMs?: number;
+  /** Retries of a failing batch before its records go to `onFailure` (MaximumRetryAttempts). */
+  maxRetryAttempts?: number;
+  retryBaseMs?: number;
+  /** Where records go after their retries (the mapping's on-failure destination). */
+  onFailure(records: DynamoDBRecord[], reason: string): Promise<void>;
+  log?(line: string): void;
+}
+
+export interface StreamPoller {
+  /** Resolves once every record written before the call has been handed to the handler and answered. */
+  drain(): Promise<void>;
+  /** Stops reading (records wait in the stream) until `resume`. */
+  pause(): void;
+  resume(): void;
+  stop(): Promise<void>;
+}
+
+interface ShardReader {
+  shardId: string;
+  parentShardId?: string;
+  finished: boolean;
+  /** How many times it found nothing new: drain waits for each reader to do so once more. */
+  idleReads: number;
+  done: Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sequence = (r: DynamoDBRecord | StreamRecord) => BigInt(r.dynamodb?.SequenceNumber ?? '0');
+
+/**
+ * Plays Lambda's event source mapping for a DynamoDB Stream against DynamoDB Local, so `npm start`
+ * and the tests run the same asynchronous path as AWS: one reader per shard (children after their
+ * parents), batches in stream order, INSERT records only (the mapping's filter), a partial batch
+ * response retried from its lowest failed record, a throwing batch bisected, and after the
+ * retries the records handed to the on-failure destination.
+ */
+export async function startStreamPoller(options: StreamPollerOptions): Promise<StreamPoller> {
+  const batchSize = options.batchSize ?? 100;
+  const pollIntervalMs = options.pollIntervalMs ?? 100;
+  const maxRetryAttempts = options.maxRetryAttempts ?? 100;
+  const retryBaseMs = options.retryBaseMs ?? 100;
+  const log = options.log ?? (() => undefined);
+  const client = { endpoint: options.endpoint, region: localRegion, credentials: localCredentials };
+  const dynamo = new DynamoDBClient(client);
+  const streams = new DynamoDBStreamsClient(client);
+  const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: options.tableName }));
+  const streamArn = Table?.LatestStreamArn;
+  if (!streamArn) throw new Error(`table ${options.tableName} has no stream`);
+
+  const readers = new Map<string, ShardReader>();
+  let stopped = false;
+  let paused = false;
+  const wakers = new Set<() => void>();
+  const wake = () => wakers.forEach((w) => w());
+  /** Sleeps until woken (a drain, a resume, a stop) or the interval passes. */
+  const idle = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const done = () => (wakers.delete(done), clearTimeout(timer), resolve());
+      const timer = setTimeout(done, ms);
+      wakers.add(done);
+    });
+
+  const toLambdaRecord = (r: StreamRecord): DynamoDBRecord => ({
+    eventID: r.eventID,
+    eventName: r.eventName,
+    eventVersion: r.eventVersion,
+    eventSource: 'aws:dynamodb',
+    awsRegion: localRegion,
+    eventSourceARN: streamArn,
+    dynamodb: {
+      ...(r.dynamodb as DynamoDBRecord['dynamodb']),
+      ApproximateCreationDateTime: Math.floor((r.dynamodb?.ApproximateCreationDateTime?.getTime() ?? 0) / 1000),
+    },
+  });
+
+  /** One batch until it succeeds or is handed to onFailure; bisected when the handler throws. */
+  async function deliver(batch: DynamoDBRecord[]): Promise<void> {
+    let pending = batch;
+    for (let attempt = 0; pending.length > 0 && !stopped; ) {
+      let reason: string;
+      try {
+        const response = await options.handler({ Records: pending });
+        const failed = (response?.batchItemFailures ?? []).map((f) => BigInt(f.itemIdentifier));
+        if (failed.length === 0) return;
+        const lowest = failed.reduce((a, b) => (b < a ? b : a));
+        pending = pending.filter((r) => sequence(r) >= lowest);
+        reason = `${failed.length} record(s) failed`;
+      } catch (error) {
+        reason = (error as Error).message;
+        if (pending.length > 1) {
+          // Lambda's BisectBatchOnFunctionError: each half is retried on its own (not counted).
+          const half = Math.ceil(pending.length / 2);
+          await deliver(pending.slice(0, half));
+          await deliver(pending.slice(half));
+          return;
+        }
+      }
+      attempt += 1;
+      if (attempt > maxRetryAttempts) {
+        try {
+          await options.onFailure(pending, reason);
+          return;
+        } catch (error) {
+          // Nowhere to put them yet (DynamoDB down?): keep them, and keep trying.
+          log(`stream: on-failure destination failed (${(error as Error).message}); retrying the batch`);
+          attempt = 0;
+        }
+      }
+      await sleep(Math.min(retryBaseMs * 2 ** Math.min(attempt, 10), 5000));
+    }
+  }
+
+  async function read(reader: ShardReader) {
+    const parent = reader.parentShardId ? readers.get(reader.parentShardId) : undefined;
+    if (parent) await parent.done; // a child's records come after all of its parent's
+    let checkpoint: string | undefined;
+    let iterator: string | undefined;
+    while (!stopped) {
+      if (paused) {
+        await idle(pollIntervalMs);
+        continue;
+      }
+      try {
+        iterator ??= (
+          await streams.send(
+            new GetShardIteratorCommand({
+              StreamArn: streamArn,
+              ShardId: reader.shardId,
+              ...(checkpoint
+                ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: checkpoint }
+                : { ShardIteratorType: 'TRIM_HORIZON' }),
+            }),
+          )
+        ).ShardIterator;
+        const { Records = [], NextShardIterator } = await streams.send(
+          new GetRecordsCommand({ ShardIterator: iterator, Limit: batchSize }),
+        );
+        const inserts = Records.filter((r) => r.eventName === 'INSERT').map(toLambdaRecord);
+        if (inserts.length > 0) await deliver(inserts);
+        if (Records.length > 0) checkpoint = Records.at(-1)?.dynamodb?.SequenceNumber;
+        iterator = NextShardIterator;
+        if (!NextShardIterator) break; // the shard is closed and read to its end
+        if (Records.length === 0) {
+          reader.idleReads += 1;
+          await idle(pollIntervalMs);
+        }
+      } catch (error) {
+        // DynamoDB Local stopped, or the iterator expired: start again after the checkpoint.
+        log(`stream: reading ${reader.shardId} failed (${(error as Error).message}); retrying`);
+        iterator = undefined;
+        await idle(1000);
+      }
+    }
+    reader.finished = true;
+  }
+
+  async function discoverShards() {
+    const shards: Shard[] = [];
+    let start: string | undefined;
+    do {
+      const { StreamDescription } = await streams.send(
+        new DescribeStreamCommand({ StreamArn: streamArn, ...(start && { ExclusiveStartShardId: start }) }),
+      );
+      shards.push(...(StreamDescription?.Shards ?? []));
+      start = StreamDescription?.LastEvaluatedShardId;
+    } while (start);
+    for (const shard of shards) {
+      if (!shard.ShardId || readers.has(shard.ShardId)) continue;
+      const reader: ShardReader = {
+        shardId: shard.ShardId,
+        ...(shard.ParentShardId && { parentShardId: shard.ParentShardId }),
+        finished: false,
+        idleReads: 0,
+        done: Promise.resolve(),
+      };
+      readers.set(shard.ShardId, reader);
+      reader.done = read(reader);
+    }
+  }
+
+  await discoverShards();
+  // New shards appear when DynamoDB splits or rolls one over.
+  const discovery = setInterval(() => void discoverShards().catch(() => undefined), 2000);
+
+  return {
+    async drain() {
+      await discoverShards();
+      const targets = [...readers.values()]
+        .filter((r) => !r.finished)
+        .map((r) => ({ reader: r, target: r.idleReads + 1 }));
+      wake();
+      while (targets.some(({ reader, target }) => !reader.finished && reader.idleReads < target)) {
+        if (stopped) return;
+        await sleep(10);
+        if (!paused) wake();
+      }
+    },
+    pause() {
+      paused = true;
+    },
+    resume() {
+      paused = false;
+      wake();
+    },
+    async stop() {
+      stopped = true;
+      wake();
+      clearInterval(discovery);
+      await Promise.all([...readers.values()].map((r) => r.done));
+      dynamo.destroy();
+      streams.destroy();
+    },
+  };
+}
