@@ -5,6 +5,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { environmentFor, type TableRole } from '../lambda/adapters/dynamodb/tables';
 import { CampaignFanOut } from './constructs/campaign-fanout';
+import { InboxProcessing } from './constructs/inbox-processing';
 import { NodeFunction } from './constructs/node-function';
 import { OperatorAlarms } from './constructs/operator-alarms';
 import { RegistryTables } from './constructs/registry-tables';
@@ -48,31 +49,22 @@ export class LineGroupsStack extends Stack {
     };
     const webhook = new NodeFunction(this, 'Webhook', {
       handler: 'webhook',
-      description: 'LINE webhook: verifies the signature and records group events',
+      description: 'LINE webhook: verifies the signature, stores the events, answers',
       environment,
     }).fn;
-    // Least privilege: the registry reads and conditionally writes one chat, and appends events.
-    // (Table ARNs only: the webhook never reads an index.)
+    // The webhook only stores: it may write the inbox and nothing else (no read, no LINE call).
     webhook.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem'],
-        resources: [tables.groups.tableArn],
-      }),
-    );
-    webhook.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [tables.groupEvents.tableArn] }),
-    );
-    // Templates, the group coupon and keyword coupons, read (and cached) to answer in groups.
-    webhook.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['dynamodb:BatchGetItem'],
-        resources: [tables.settings.tableArn, tables.coupons.tableArn],
+        actions: ['dynamodb:PutItem', 'dynamodb:BatchWriteItem'],
+        resources: [tables.inbox.tableArn],
       }),
     );
     lineSecret.grantRead(webhook);
 
     // LINE's own webhook traffic is modest; the limits keep a flood from running up the bill.
     const api = new WebhookApi(this, 'WebhookApi', { handler: webhook, rateLimit: 500, burstLimit: 1000 });
+
+    const processing = new InboxProcessing(this, 'Processing', { tables, environment, lineSecret });
 
     // LINE allows 2,000 pushes a second per channel; 5 workers x 200/s stays well under it.
     const campaigns = new CampaignFanOut(this, 'Campaigns', {
@@ -92,7 +84,34 @@ export class LineGroupsStack extends Stack {
     alarms.alarmOnAny(
       'WebhookFailures',
       OperatorAlarms.appMetric('webhookErrors'),
-      'The webhook answered 500 (LINE will redeliver).',
+      'The webhook could not store events and answered 500 (LINE redelivers only if webhook redelivery is on).',
+    );
+    alarms.alarmOnAny(
+      'EventsDeadLettered',
+      OperatorAlarms.appMetric('eventsDeadLettered'),
+      'Accepted events failed processing after their retries. See: npm run events -- failed --aws; then: npm run events -- replay --aws',
+    );
+    alarms.alarmOnAny(
+      'InboxDeadLetters',
+      processing.deadLetters.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
+      'Inbox stream batches gave up after 100 tries (the processor failed as a whole). Their items are still in the inbox table for 7 days: fix the cause, then see README "When processing fails".',
+    );
+    alarms.alarmOnAny(
+      'EnrichmentsAbandoned',
+      OperatorAlarms.appMetric('enrichmentsAbandoned'),
+      'LINE did not give a chat its name and size for a day: npm run groups -- show <groupId> --aws',
+    );
+    alarms.alarm(
+      'InboxProcessingLag',
+      processing.processor.metric('IteratorAge', {
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
+      60_000,
+      'Accepted events wait more than a minute to be processed (the processor is failing or throttled).',
     );
     alarms.alarmOnAny(
       'Webhook5xx',
@@ -110,6 +129,8 @@ export class LineGroupsStack extends Stack {
       'The webhook function was throttled.',
     );
     for (const [name, fn] of Object.entries({
+      InboxProcessor: processing.processor,
+      GroupEnricher: processing.enricher,
       CampaignPlanner: campaigns.planner,
       CampaignWorker: campaigns.worker,
     })) {
@@ -157,6 +178,8 @@ export class LineGroupsStack extends Stack {
       description: 'Put the channel secret and access token here',
     });
     new CfnOutput(this, 'GroupsTable', { value: tables.groups.tableName });
+    new CfnOutput(this, 'InboxTable', { value: tables.inbox.tableName });
+    new CfnOutput(this, 'InboxDeadLetterQueue', { value: processing.deadLetters.queueUrl });
     new CfnOutput(this, 'GroupEventsTable', { value: tables.groupEvents.tableName });
     new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topic.topicArn });
     new CfnOutput(this, 'CampaignFunction', {

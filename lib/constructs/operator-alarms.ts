@@ -30,10 +30,15 @@ export class OperatorAlarms extends Construct {
 
   /** Alarms on any non-zero sum in five minutes; "no data" means nothing happened. */
   alarmOnAny(id: string, metric: cloudwatch.IMetric, description: string): cloudwatch.Alarm {
+    return this.alarm(id, metric, 1, description);
+  }
+
+  /** Alarms when the metric reaches `threshold` in one period. */
+  alarm(id: string, metric: cloudwatch.IMetric, threshold: number, description: string): cloudwatch.Alarm {
     const alarm = new cloudwatch.Alarm(this, id, {
       metric,
       alarmDescription: description,
-      threshold: 1,
+      threshold,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,

@@ -35,6 +35,7 @@ export class RegistryTables extends Construct {
           ...(index.sortKey && { sortKey: attribute(index.sortKey) }),
         })),
         ...(def.timeToLiveAttribute && { timeToLiveAttribute: def.timeToLiveAttribute }),
+        ...(def.stream && { dynamoStream: dynamodb.StreamViewType.NEW_IMAGE }),
         billing: dynamodb.Billing.onDemand(),
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
         deletionProtection: true,

@@ -59,7 +59,7 @@ describe('LineGroups stack', () => {
 
   it('tables: on demand, point-in-time recovery, deletion protection, kept on stack deletion', () => {
     const tables = template.findResources('AWS::DynamoDB::GlobalTable');
-    expect(Object.keys(tables)).toHaveLength(6);
+    expect(Object.keys(tables)).toHaveLength(7);
     for (const table of Object.values(tables)) {
       expect(table).toMatchObject({
         DeletionPolicy: 'Retain',
@@ -77,7 +77,7 @@ describe('LineGroups stack', () => {
     }
   });
 
-  it('groups table has the byStatus index; events table has its TTL', () => {
+  it('groups table has the byStatus and byEnrichmentDue indexes; events table has its TTL', () => {
     template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       TableName: 'line-groups-groups',
       KeySchema: [{ AttributeName: 'groupId', KeyType: 'HASH' }],
@@ -87,6 +87,13 @@ describe('LineGroups stack', () => {
           KeySchema: [
             { AttributeName: 'status', KeyType: 'HASH' },
             { AttributeName: 'statusChangedAt', KeyType: 'RANGE' },
+          ],
+        }),
+        Match.objectLike({
+          IndexName: 'byEnrichmentDue',
+          KeySchema: [
+            { AttributeName: 'enrichment', KeyType: 'HASH' },
+            { AttributeName: 'enrichmentDueAt', KeyType: 'RANGE' },
           ],
         }),
       ],
@@ -137,7 +144,7 @@ describe('LineGroups stack', () => {
   });
 
   it('campaigns fan out through a queue with a dead-letter queue, to workers that report partial failures', () => {
-    template.resourceCountIs('AWS::SQS::Queue', 2);
+    template.resourceCountIs('AWS::SQS::Queue', 3);
     template.hasResourceProperties('AWS::SQS::Queue', {
       RedrivePolicy: { maxReceiveCount: 5, deadLetterTargetArn: Match.anyValue() },
       SqsManagedSseEnabled: true,
@@ -172,7 +179,7 @@ describe('LineGroups stack', () => {
           // Each resource is one of our tables' ARNs (an index only where a Query needs it).
           for (const resource of [statement.Resource].flat()) {
             expect(JSON.stringify(resource)).toMatch(
-              /^\{"Fn::GetAtt":\["Registry\w+","Arn"\]\}$|\/index\/byStatus"\]\]\}$/,
+              /^\{"Fn::GetAtt":\["Registry\w+","(Arn|StreamArn)"\]\}$|\/index\/(byStatus|byEnrichmentDue)"\]\]\}$/,
             );
           }
           expect(actions).not.toContain('dynamodb:Scan');
@@ -180,5 +187,52 @@ describe('LineGroups stack', () => {
         }
       }
     }
+  });
+
+  it('acknowledge first: the webhook may only write the inbox table', () => {
+    const webhookRole = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) =>
+      id.startsWith('WebhookFunction'),
+    )?.[1] as { Properties: { Role: { 'Fn::GetAtt': [string] } } };
+    const roleId = webhookRole.Properties.Role['Fn::GetAtt'][0];
+    const statements = resources('AWS::IAM::Policy')
+      .filter((p) => JSON.stringify(p.Properties.Roles).includes(roleId))
+      .flatMap((p) => (p.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement);
+    const dynamo = statements.filter((st) => [st.Action].flat().some((a) => a.startsWith('dynamodb:')));
+    expect(dynamo).toEqual([
+      expect.objectContaining({
+        Action: ['dynamodb:PutItem', 'dynamodb:BatchWriteItem'],
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^RegistryInbox/), 'Arn'] },
+      }),
+    ]);
+  });
+
+  it('the inbox streams new items to the processor: in order, partial failures, bisection, INSERT only, a dead-letter queue', () => {
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      TableName: 'line-groups-inbox',
+      StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'deadLetters' })],
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RegistryInbox'), 'StreamArn'] },
+      StartingPosition: 'TRIM_HORIZON',
+      BatchSize: 100,
+      BisectBatchOnFunctionError: true,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      MaximumRetryAttempts: 100,
+      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ eventName: ['INSERT'] }) }] },
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+    });
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
+    const alarms = resources('AWS::CloudWatch::Alarm').map((a) => `${String(a.Properties.Namespace)}/${String(a.Properties.MetricName)}`);
+    expect(alarms).toEqual(
+      expect.arrayContaining([
+        'LineGroups/eventsDeadLettered',
+        'LineGroups/enrichmentsAbandoned',
+        'AWS/SQS/ApproximateNumberOfMessagesVisible',
+        'AWS/Lambda/IteratorAge',
+      ]),
+    );
+    template.hasOutput('InboxTable', {});
   });
 });
