@@ -4,14 +4,19 @@ import type { Clock, Inbox, InboxItem, Telemetry } from './ports';
 /** A webhook's chat events as inbox items: one per chat, events in the order LINE sent them. */
 export function toInboxItems(events: ChatEvent[], receivedAt: Date): InboxItem[] {
   const at = receivedAt.toISOString();
-  const byChat = new Map<string, ChatEvent[]>();
-  for (const event of events) byChat.set(event.groupId, [...(byChat.get(event.groupId) ?? []), event]);
-  return [...byChat.values()].map((chatEvents) => ({
-    groupId: chatEvents[0]!.groupId,
-    inboxKey: `${at}#${chatEvents[0]!.webhookEventId}`,
-    receivedAt: at,
-    events: chatEvents,
-  }));
+  const byChat = new Map<string, InboxItem>();
+  for (const event of events) {
+    const item = byChat.get(event.groupId);
+    if (item) item.events.push(event);
+    else
+      byChat.set(event.groupId, {
+        groupId: event.groupId,
+        inboxKey: `${at}#${event.webhookEventId}`,
+        receivedAt: at,
+        events: [event],
+      });
+  }
+  return [...byChat.values()];
 }
 
 /**

@@ -51,7 +51,11 @@ export async function enrichGroups(
 }
 
 /** The sweep (a schedule on AWS, a timer under `npm start`): every chat whose read is due now. */
-export async function enrichDueGroups(timeoutMs: number, deps: EnrichDeps, limit = 100): Promise<EnrichOutcome> {
+export async function enrichDueGroups(
+  timeoutMs: number,
+  deps: EnrichDeps,
+  limit = 100,
+): Promise<EnrichOutcome> {
   const due = await deps.registry.dueForEnrichment(deps.clock.now(), limit);
   return enrichGroups(
     due.map((g) => g.groupId),

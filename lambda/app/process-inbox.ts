@@ -56,7 +56,11 @@ export async function processInboxItem(
 }
 
 /** A dead letter is announced once: one metric (alarmed) and one error line naming the chat. */
-export function deadLettered(item: InboxItem, reason: string, deps: Pick<ProcessInboxDeps, 'log' | 'telemetry'>) {
+export function deadLettered(
+  item: InboxItem,
+  reason: string,
+  deps: Pick<ProcessInboxDeps, 'log' | 'telemetry'>,
+) {
   deps.telemetry.count('eventsDeadLettered', item.events.length);
   deps.log.error('events dead-lettered: npm run events -- failed', {
     groupId: item.groupId,

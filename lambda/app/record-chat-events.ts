@@ -64,8 +64,9 @@ export async function recordChatEvents(events: ChatEvent[], deps: RecordChatEven
     [...byChat.entries()].map(async ([groupId, chatEvents]) => {
       const sorted = [...chatEvents].sort(byTime);
       let preloaded: { stored: StoredGroup | undefined } | undefined;
-      if (sorted.every((e) => isRoutineCandidate(e, offers))) {
-        const touched = await deps.registry.touchActivity(groupId, sorted.at(-1)!.at, deps.policy.ejectionWindowMs);
+      const latest = sorted.at(-1);
+      if (latest && sorted.every((e) => isRoutineCandidate(e, offers))) {
+        const touched = await deps.registry.touchActivity(groupId, latest.at, deps.policy.ejectionWindowMs);
         if (touched.applied) {
           deps.telemetry.count('activityTouched', sorted.length);
           return;
@@ -115,7 +116,9 @@ async function recordForChat(
       report(before, group, records, deps);
       // Only after the save: a redelivery is refused as a duplicate, so no reply is ever sent twice.
       return {
-        replies: Promise.all(replies.map((reply) => sendReply(reply, group.groupId, deps))).then(() => undefined),
+        replies: Promise.all(replies.map((reply) => sendReply(reply, group.groupId, deps))).then(
+          () => undefined,
+        ),
         enrich,
       };
     } catch (error) {

@@ -66,7 +66,8 @@ export function enrichmentFailed(
   policy: EnrichmentPolicy,
 ): { group: Group; abandoned: boolean } {
   const since = Date.parse(group.enrichmentSince ?? now.toISOString());
-  if (now.getTime() - since >= policy.giveUpAfterMs) return { group: enrichmentSettled(group), abandoned: true };
+  if (now.getTime() - since >= policy.giveUpAfterMs)
+    return { group: enrichmentSettled(group), abandoned: true };
   const attempts = (group.enrichmentAttempts ?? 0) + 1;
   const delay = Math.min(policy.retryBaseMs * 2 ** (attempts - 1), policy.retryMaxDelayMs);
   return {

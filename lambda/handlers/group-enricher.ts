@@ -18,7 +18,8 @@ export async function handler(): Promise<EnrichOutcome> {
       throw error;
     });
     const outcome = await enrichDueGroups(config.enrichmentTimeoutMs, enrichment);
-    if (outcome.enriched + outcome.retrying + outcome.abandoned > 0) logger.info('enrichment sweep', { ...outcome });
+    if (outcome.enriched + outcome.retrying + outcome.abandoned > 0)
+      logger.info('enrichment sweep', { ...outcome });
     return outcome;
   } finally {
     if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();

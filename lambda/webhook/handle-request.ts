@@ -63,7 +63,10 @@ export async function handleWebhookRequest(
   if (parsed.ignored.length > 0) deps.telemetry.count('eventsIgnored', parsed.ignored.length);
   // A few lines say what was wrong; a flood of broken events must not become a flood of logs.
   for (const invalid of parsed.invalid.slice(0, MAX_LOGGED_INVALID)) {
-    deps.log.warn('event skipped: not as LINE documents it', { ...invalid, ofInvalid: parsed.invalid.length });
+    deps.log.warn('event skipped: not as LINE documents it', {
+      ...invalid,
+      ofInvalid: parsed.invalid.length,
+    });
   }
   if (parsed.invalid.length > 0) deps.telemetry.count('eventsInvalid', parsed.invalid.length);
 

@@ -127,7 +127,8 @@ function parseEvent(raw: unknown): ChatEvent | IgnoredEvent {
       return { ...base, type: eventType, ...withToken };
     }
     case 'postback':
-      if (!isObject(raw.postback) || typeof raw.postback.data !== 'string') expected('postback.data', 'a string');
+      if (!isObject(raw.postback) || typeof raw.postback.data !== 'string')
+        expected('postback.data', 'a string');
       return { ...base, type: 'postback', ...withToken };
     default: {
       const message = raw.message;

@@ -3,7 +3,6 @@ import { DynamoDbCouponStore } from '../../lambda/adapters/dynamodb/coupon-store
 import { DynamoDbSettingsStore } from '../../lambda/adapters/dynamodb/settings-store';
 import {
   closeCoupon,
-  type CouponDeps,
   createCoupon,
   type NewCoupon,
   registerCoupon,

@@ -41,7 +41,8 @@ export class InboxProcessing extends Construct {
     });
     Validations.of(this.deadLetters).acknowledge({
       id: 'AwsSolutions::AwsSolutions-SQS3',
-      reason: 'This queue is itself the on-failure destination of the inbox stream; it needs none of its own.',
+      reason:
+        'This queue is itself the on-failure destination of the inbox stream; it needs none of its own.',
     });
 
     const processor = new NodeFunction(this, 'Processor', {

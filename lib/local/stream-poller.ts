@@ -10,7 +10,7 @@ import {
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { localCredentials, localRegion } from './dynamodb-local';
 
-export type StreamHandler = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | void>;
+export type StreamHandler = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | undefined>;
 
 export interface StreamPollerOptions {
   endpoint: string;
@@ -91,14 +91,16 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
     eventSourceARN: streamArn,
     dynamodb: {
       ...(r.dynamodb as DynamoDBRecord['dynamodb']),
-      ApproximateCreationDateTime: Math.floor((r.dynamodb?.ApproximateCreationDateTime?.getTime() ?? 0) / 1000),
+      ApproximateCreationDateTime: Math.floor(
+        (r.dynamodb?.ApproximateCreationDateTime?.getTime() ?? 0) / 1000,
+      ),
     },
   });
 
   /** One batch until it succeeds or is handed to onFailure; bisected when the handler throws. */
   async function deliver(batch: DynamoDBRecord[]): Promise<void> {
     let pending = batch;
-    for (let attempt = 0; pending.length > 0 && !stopped; ) {
+    for (let attempt = 0; pending.length > 0 && !stopped;) {
       let reason: string;
       try {
         const response = await options.handler({ Records: pending });

@@ -196,7 +196,11 @@ describe('LineGroups stack', () => {
     const roleId = webhookRole.Properties.Role['Fn::GetAtt'][0];
     const statements = resources('AWS::IAM::Policy')
       .filter((p) => JSON.stringify(p.Properties.Roles).includes(roleId))
-      .flatMap((p) => (p.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement);
+      .flatMap(
+        (p) =>
+          (p.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] })
+            .Statement,
+      );
     const dynamo = statements.filter((st) => [st.Action].flat().some((a) => a.startsWith('dynamodb:')));
     expect(dynamo).toEqual([
       expect.objectContaining({
@@ -224,7 +228,9 @@ describe('LineGroups stack', () => {
       DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
     });
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
-    const alarms = resources('AWS::CloudWatch::Alarm').map((a) => `${String(a.Properties.Namespace)}/${String(a.Properties.MetricName)}`);
+    const alarms = resources('AWS::CloudWatch::Alarm').map(
+      (a) => `${String(a.Properties.Namespace)}/${String(a.Properties.MetricName)}`,
+    );
     expect(alarms).toEqual(
       expect.arrayContaining([
         'LineGroups/eventsDeadLettered',

@@ -107,7 +107,8 @@ describe('DynamoDB stops after events were accepted', () => {
     await new Promise((r) => setTimeout(r, 1500));
     db = await startDynamoDbLocal({ port, dbPath: dir });
     // LINE redelivers the refused ones; one accepted webhook is redelivered too, which changes nothing.
-    for (const events of [...webhooks.slice(10), webhooks[0]!]) expect(await post(asRedelivery(events))).toBe(200);
+    for (const events of [...webhooks.slice(10), webhooks[0]!])
+      expect(await post(asRedelivery(events))).toBe(200);
     await processing.drain();
     await processing.stop();
 
@@ -118,7 +119,10 @@ describe('DynamoDB stops after events were accepted', () => {
     });
     for (const groupId of groupIds) {
       expect((await registry.load(groupId))?.group).toMatchObject({ status: 'active', joinCount: 1 });
-      expect((await registry.recentEvents(groupId)).map((e) => e.eventType).sort()).toEqual(['join', 'message']);
+      expect((await registry.recentEvents(groupId)).map((e) => e.eventType).sort()).toEqual([
+        'join',
+        'message',
+      ]);
     }
     expect(recorder.metric('eventsDeadLettered')).toBe(0);
   }, 120_000);
@@ -137,7 +141,10 @@ describe('a processing failure after intake', () => {
 
       expect(h.recorder.metric('processingFailures')).toBe(3);
       expect(h.recorder.metric('eventsDeadLettered')).toBe(1);
-      expect(h.recorder.lines.find((l) => l.level === 'error' && l.message.startsWith('events dead-lettered'))?.extra[0]).toMatchObject({
+      expect(
+        h.recorder.lines.find((l) => l.level === 'error' && l.message.startsWith('events dead-lettered'))
+          ?.extra[0],
+      ).toMatchObject({
         groupId,
         reason: expect.stringContaining('ResourceNotFoundException') as string,
       });

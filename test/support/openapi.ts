@@ -81,4 +81,52 @@ export class OpenApi {
     }
     return undefined;
   }
+
+  /**
+   * A minimal value of a named schema: its required properties only, the first value of an enum,
+   * the first subtype of a discriminated base that a property refers to. Callers check it with
+   * `errors`, so a generator mistake shows as a failing test, never as a silent pass.
+   */
+  example(schemaName: string): Record<string, unknown> {
+    return this.build({ $ref: `#/components/schemas/${schemaName}` }, false) as Record<string, unknown>;
+  }
+
+  private build(schema: Schema, followDiscriminator: boolean): unknown {
+    const schemas = this.spec.components.schemas;
+    if (typeof schema.$ref === 'string') {
+      const target = schemas[schema.$ref.split('/').pop()!]!;
+      const discriminator = target.discriminator as
+        { propertyName: string; mapping: Record<string, string> } | undefined;
+      if (followDiscriminator && discriminator) {
+        const [key, ref] = Object.entries(discriminator.mapping)[0]!;
+        const value = this.build({ $ref: ref }, false) as Record<string, unknown>;
+        return { ...value, [discriminator.propertyName]: key };
+      }
+      return this.build(target, followDiscriminator);
+    }
+    if (Array.isArray(schema.allOf)) {
+      return Object.assign({}, ...(schema.allOf as Schema[]).map((part) => this.build(part, false)));
+    }
+    if (Array.isArray(schema.enum)) return schema.enum[0];
+    const properties = (schema.properties ?? {}) as Record<string, Schema>;
+    switch (schema.type) {
+      case 'string':
+        return 'x';
+      case 'integer':
+      case 'number':
+        return typeof schema.minimum === 'number' ? schema.minimum : 1;
+      case 'boolean':
+        return false;
+      case 'array':
+        return typeof schema.minItems === 'number' && schema.minItems > 0
+          ? [this.build(schema.items as Schema, true)]
+          : [];
+      default:
+        return Object.fromEntries(
+          ((schema.required ?? []) as string[])
+            .filter((name) => properties[name])
+            .map((name) => [name, this.build(properties[name]!, true)]),
+        );
+    }
+  }
 }

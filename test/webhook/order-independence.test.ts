@@ -92,7 +92,9 @@ describe('group registry under redelivery and reordering (property, DynamoDB Loc
           const recorded = (await h.registry.recentEvents(subject, 100)).map((e) => e.webhookEventId);
           expect(new Set(recorded).size).toBe(recorded.length);
           expect(specs.map((s) => s.id)).toEqual(expect.arrayContaining(recorded));
-          const lifecycleIds = specs.filter((s) => !['message', 'postback'].includes(s.type)).map((s) => s.id);
+          const lifecycleIds = specs
+            .filter((s) => !['message', 'postback'].includes(s.type))
+            .map((s) => s.id);
           expect(recorded).toEqual(expect.arrayContaining(lifecycleIds));
         },
       ),

@@ -11,7 +11,13 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ConcurrentUpdateError, DuplicateEventsError } from '../../app/errors';
-import type { GroupDirectory, GroupEventRecord, GroupRegistry, StoredGroup, TouchResult } from '../../app/ports';
+import type {
+  GroupDirectory,
+  GroupEventRecord,
+  GroupRegistry,
+  StoredGroup,
+  TouchResult,
+} from '../../app/ports';
 import type { Group, GroupStatus } from '../../domain/group';
 import { isRoutineActivity } from '../../domain/lifecycle';
 import { BY_ENRICHMENT_DUE_INDEX, BY_STATUS_INDEX, type TableRole } from './tables';
