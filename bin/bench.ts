@@ -5,7 +5,8 @@ import { startBenchEnvironment } from '../lib/bench/environment';
 import { benchOperatorQuery } from '../lib/bench/operator-query';
 import { round } from '../lib/bench/stats';
 import { benchThroughput } from '../lib/bench/throughput';
-import { benchWebhookLatency } from '../lib/bench/webhook-latency';
+import { benchAcknowledgement } from '../lib/bench/acknowledgement';
+import { benchCapacity, benchReplyLatency } from '../lib/bench/processing';
 import { formatTable } from '../lib/cli/table';
 
 /**
@@ -35,14 +36,30 @@ async function main() {
 
   const bench = await startBenchEnvironment();
   try {
-    log('\n2. Webhook latency (real handler vs. one UpdateItem per event, DynamoDB Local)');
+    log("\n2. Acknowledgement: the webhook's answer vs. the same write done raw (DynamoDB Local)");
     const groups = await bench.seedGroups(500);
-    const latency = [
-      await benchWebhookLatency(bench, groups, 1, quick ? 50 : 300),
-      await benchWebhookLatency(bench, groups, 100, quick ? 10 : 40),
+    const acknowledgement = [
+      await benchAcknowledgement(bench, groups, 1, quick ? 50 : 300),
+      await benchAcknowledgement(bench, groups, 100, quick ? 10 : 40),
+      await benchAcknowledgement(bench, groups, 1, quick ? 30 : 100, true),
     ];
-    log(formatTable(latency as unknown as Record<string, unknown>[], Object.keys(latency[0] ?? {})));
-    results.latency = latency;
+    log(
+      formatTable(
+        acknowledgement as unknown as Record<string, unknown>[],
+        Object.keys(acknowledgement[0] ?? {}),
+      ),
+    );
+    results.acknowledgement = acknowledgement;
+
+    log('\n2b. Receipt to reply: webhook received -> welcome at LINE (the emulator), one join at a time');
+    const reply = await benchReplyLatency(bench, quick ? 20 : 100);
+    log(formatTable([reply as unknown as Record<string, unknown>], Object.keys(reply)));
+    results.reply = reply;
+
+    log('\n2c. DynamoDB capacity units per group message, end to end (inbox write included)');
+    const capacity = await benchCapacity(bench, quick ? 50 : 200);
+    log(formatTable(capacity as unknown as Record<string, unknown>[], Object.keys(capacity[0] ?? {})));
+    results.capacity = capacity;
 
     log('\n3. Throughput (signed webhooks over HTTP to the local server; 10% redeliveries)');
     const throughput = await benchThroughput(bench, 32, quick ? 3 : 10);

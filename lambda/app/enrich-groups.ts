@@ -56,12 +56,7 @@ export async function enrichDueGroups(
   deps: EnrichDeps,
   limit = 100,
 ): Promise<EnrichOutcome> {
-  const due = await deps.registry.dueForEnrichment(deps.clock.now(), limit);
-  return enrichGroups(
-    due.map((g) => g.groupId),
-    timeoutMs,
-    deps,
-  );
+  return enrichGroups(await deps.registry.dueForEnrichment(deps.clock.now(), limit), timeoutMs, deps);
 }
 
 async function enrichGroup(

@@ -51,8 +51,8 @@ export interface GroupRegistry {
    * conditional write, with no read. Also `applied` when it already was at or past `at`.
    */
   touchActivity(groupId: string, at: string, ejectionWindowMs: number): Promise<TouchResult>;
-  /** Chats whose LINE read is owed by `now`, oldest first (the byEnrichmentDue index). */
-  dueForEnrichment(now: Date, limit: number): Promise<Group[]>;
+  /** Chats whose LINE read is owed by `now`, oldest first (the byEnrichmentDue index): their ids. */
+  dueForEnrichment(now: Date, limit: number): Promise<string[]>;
 }
 
 /** The registry as the operators' use cases read it. */

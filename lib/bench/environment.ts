@@ -8,7 +8,12 @@ import {
 } from '../../lambda/adapters/dynamodb/tables';
 import type { Group, GroupStatus } from '../../lambda/domain/group';
 import { localDynamoDbClient, startDynamoDbLocal } from '../local/dynamodb-local';
+import { enrichDueGroups } from '../../lambda/app/enrich-groups';
+import { loadConfig } from '../../lambda/config';
+import { processStream } from '../../lambda/runtime/process-stream';
+import { createProcessorRuntime } from '../../lambda/runtime/processor-runtime';
 import { startLineEmulator } from '../local/line-emulator/server';
+import { startLocalProcessing } from '../local/processing';
 import type { EmulatorOptions } from '../local/line-emulator/state';
 import { freePort } from '../local/ports';
 import { newGroupId } from '../local/simulator/webhook-events';
@@ -16,12 +21,21 @@ import { startCountingProxy } from './counting-proxy';
 
 export const BENCH_SECRET = 'bench-channel-secret';
 export const BENCH_TOKEN = 'bench-channel-access-token';
+export const quiet = {
+  log: { debug() {}, info() {}, warn() {}, error() {} },
+  telemetry: { count() {} },
+};
 
 /** DynamoDB Local behind a request-counting proxy, the LINE emulator, and the tables. */
 export async function startBenchEnvironment(emulator: Partial<EmulatorOptions> = {}) {
   const db = await startDynamoDbLocal({ port: await freePort() });
   const proxy = await startCountingProxy(db.endpoint);
-  const line = await startLineEmulator({ channelAccessToken: BENCH_TOKEN, ...emulator });
+  const waiting = new Map<string, () => void>();
+  const line = await startLineEmulator({
+    channelAccessToken: BENCH_TOKEN,
+    ...emulator,
+    onSent: (sent) => waiting.get(sent.to)?.(),
+  });
   const tables = tableNamesFrom({});
   const raw = localDynamoDbClient(db.endpoint);
   for (const role of tableRoles) await ensureTable(raw, tables[role], tableDefinitions[role]);
@@ -76,9 +90,34 @@ export async function startBenchEnvironment(emulator: Partial<EmulatorOptions> =
     return groups.map((g) => g.groupId);
   }
 
+  /**
+   * The processor on the inbox stream, as Lambda runs it: the stream is read straight from
+   * DynamoDB Local, the processor's own reads and writes go through the counting proxy.
+   */
+  async function startProcessing() {
+    const config = loadConfig(env);
+    const runtime = await createProcessorRuntime(config, quiet);
+    return startLocalProcessing({
+      endpoint: db.endpoint,
+      inboxTable: tables.inbox,
+      handler: (event) => processStream(event, runtime.processing),
+      sweep: () => enrichDueGroups(config.enrichmentTimeoutMs, runtime.enrichment),
+      sweepIntervalMs: 3_600_000,
+      processing: runtime.processing,
+      // Only what this measurement writes: earlier ones left their items in the inbox.
+      startingPosition: 'LATEST',
+    });
+  }
+
+  /** Resolves when LINE (the emulator) receives a message for this chat. */
+  const replyTo = (groupId: string) =>
+    new Promise<void>((resolve) => waiting.set(groupId, () => (waiting.delete(groupId), resolve())));
+
   return {
     env,
     tables,
+    startProcessing,
+    replyTo,
     documents,
     proxy,
     line,

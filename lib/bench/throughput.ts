@@ -18,6 +18,8 @@ export interface ThroughputFigure {
   seconds: number;
   requests: number;
   requestsPerSecond: number;
+  /** How long the processor still needed after the last answer. */
+  processedWithinSeconds: number;
   errors: number;
   eventsSent: number;
   eventsRecorded: number;
@@ -27,8 +29,8 @@ export interface ThroughputFigure {
 
 /**
  * Signed webhooks over real HTTP to the local webhook server from `concurrency` clients for
- * `seconds`; one in ten is a redelivery of an earlier one. Afterwards every event must be in the
- * events table exactly once.
+ * `seconds`, with the processor reading the inbox stream meanwhile; one in ten is a redelivery
+ * of an earlier one. Afterwards every event must be in the events table exactly once.
  */
 export async function benchThroughput(
   bench: BenchEnvironment,
@@ -43,6 +45,7 @@ export async function benchThroughput(
       telemetry: { count() {} },
     },
   );
+  const processing = await bench.startProcessing();
   const server = await startWebhookServer(handler, { port: await freePort() });
   const groups = Array.from({ length: 200 }, () => newGroupId());
   const sent: WebhookEvent[][] = [];
@@ -73,6 +76,11 @@ export async function benchThroughput(
   await Promise.all(Array.from({ length: concurrency }, client));
   const elapsed = (Date.now() - started) / 1000;
   await server.close();
+  // Everything accepted is applied afterwards: wait for the processor, then count.
+  const drainStarted = Date.now();
+  await processing.drain();
+  const drainSeconds = (Date.now() - drainStarted) / 1000;
+  await processing.stop();
 
   const recorded: string[] = [];
   const pages = paginateScan(
@@ -86,6 +94,7 @@ export async function benchThroughput(
     seconds: round(elapsed),
     requests,
     requestsPerSecond: round(requests / elapsed),
+    processedWithinSeconds: round(drainSeconds),
     errors,
     eventsSent: unique.size,
     eventsRecorded: new Set(ours).size,

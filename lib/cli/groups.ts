@@ -28,7 +28,7 @@ const LIST_COLUMNS = [
   'groupName',
   'memberCount',
   'joinCount',
-  'lastActivityAt',
+  'joinedAt',
 ];
 const EVENT_COLUMNS = [
   'eventAt',

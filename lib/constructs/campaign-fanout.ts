@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -7,6 +7,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { BY_STATUS_INDEX, type TableRole } from '../../lambda/adapters/dynamodb/tables';
+import { deadLetterQueue } from './dead-letter-queue';
 import { NodeFunction } from './node-function';
 
 export interface CampaignFanOutProps {
@@ -31,15 +32,7 @@ export class CampaignFanOut extends Construct {
   constructor(scope: Construct, id: string, props: CampaignFanOutProps) {
     super(scope, id);
     const { tables } = props;
-    this.deadLetters = new sqs.Queue(this, 'DeadLetters', {
-      enforceSSL: true,
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetters).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-SQS3',
-      reason: 'This is the dead-letter queue of the campaign queue; it needs none of its own.',
-    });
+    this.deadLetters = deadLetterQueue(this, 'DeadLetters', 'the campaign queue');
     const workerTimeout = Duration.minutes(2);
     const queue = new sqs.Queue(this, 'Batches', {
       enforceSSL: true,

@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -9,6 +9,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { BY_ENRICHMENT_DUE_INDEX, type TableRole } from '../../lambda/adapters/dynamodb/tables';
+import { deadLetterQueue } from './dead-letter-queue';
 import { NodeFunction } from './node-function';
 
 export interface InboxProcessingProps {
@@ -34,16 +35,7 @@ export class InboxProcessing extends Construct {
     const allow = (fn: lambda.IFunction, actions: string[], resources: string[]) =>
       fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources }));
 
-    this.deadLetters = new sqs.Queue(this, 'DeadLetters', {
-      enforceSSL: true,
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetters).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-SQS3',
-      reason:
-        'This queue is itself the on-failure destination of the inbox stream; it needs none of its own.',
-    });
+    this.deadLetters = deadLetterQueue(this, 'DeadLetters', 'the inbox stream');
 
     const processor = new NodeFunction(this, 'Processor', {
       handler: 'inbox-processor',

@@ -33,6 +33,11 @@ export class RegistryTables extends Construct {
           indexName: index.indexName,
           partitionKey: attribute(index.partitionKey),
           ...(index.sortKey && { sortKey: attribute(index.sortKey) }),
+          ...(index.projection === 'all'
+            ? { projectionType: dynamodb.ProjectionType.ALL }
+            : index.projection === 'keys'
+              ? { projectionType: dynamodb.ProjectionType.KEYS_ONLY }
+              : { projectionType: dynamodb.ProjectionType.INCLUDE, nonKeyAttributes: index.projection }),
         })),
         ...(def.timeToLiveAttribute && { timeToLiveAttribute: def.timeToLiveAttribute }),
         ...(def.stream && { dynamoStream: dynamodb.StreamViewType.NEW_IMAGE }),

@@ -15,6 +15,7 @@ export interface LocalProcessingOptions {
   processing: Pick<ProcessInboxDeps, 'inbox' | 'log' | 'telemetry'>;
   maxRetryAttempts?: number;
   retryBaseMs?: number;
+  startingPosition?: 'TRIM_HORIZON' | 'LATEST';
   log?(line: string): void;
 }
 
@@ -35,6 +36,7 @@ export async function startLocalProcessing(options: LocalProcessingOptions): Pro
     handler: options.handler,
     ...(options.maxRetryAttempts !== undefined && { maxRetryAttempts: options.maxRetryAttempts }),
     ...(options.retryBaseMs !== undefined && { retryBaseMs: options.retryBaseMs }),
+    ...(options.startingPosition && { startingPosition: options.startingPosition }),
     ...(options.log && { log: options.log }),
     async onFailure(records, reason) {
       for (const record of records) {

@@ -16,6 +16,8 @@ export interface StreamPollerOptions {
   endpoint: string;
   tableName: string;
   handler: StreamHandler;
+  /** Where to start in the shards there at start (the mapping's StartingPosition); new shards start at their beginning. */
+  startingPosition?: 'TRIM_HORIZON' | 'LATEST';
   /** Records per invocation (the event source mapping's BatchSize). */
   batchSize?: number;
   /** How often an idle shard is read again (Lambda reads each shard about four times a second). */
@@ -39,6 +41,7 @@ export interface StreamPoller {
 
 interface ShardReader {
   shardId: string;
+  start: 'TRIM_HORIZON' | 'LATEST';
   parentShardId?: string;
   finished: boolean;
   /** How many times it found nothing new: drain waits for each reader to do so once more. */
@@ -152,7 +155,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
               ShardId: reader.shardId,
               ...(checkpoint
                 ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: checkpoint }
-                : { ShardIteratorType: 'TRIM_HORIZON' }),
+                : { ShardIteratorType: reader.start }),
             }),
           )
         ).ShardIterator;
@@ -178,6 +181,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
     reader.finished = true;
   }
 
+  let initialPosition = options.startingPosition ?? 'TRIM_HORIZON';
   async function discoverShards() {
     const shards: Shard[] = [];
     let start: string | undefined;
@@ -192,6 +196,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
       if (!shard.ShardId || readers.has(shard.ShardId)) continue;
       const reader: ShardReader = {
         shardId: shard.ShardId,
+        start: initialPosition,
         ...(shard.ParentShardId && { parentShardId: shard.ParentShardId }),
         finished: false,
         idleReads: 0,
@@ -203,6 +208,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
   }
 
   await discoverShards();
+  initialPosition = 'TRIM_HORIZON';
   // New shards appear when DynamoDB splits or rolls one over.
   const discovery = setInterval(() => void discoverShards().catch(() => undefined), 2000);
 

@@ -36,7 +36,12 @@ export function toCreateTableInput(tableName: string, def: TableDefinition): Cre
       GlobalSecondaryIndexes: def.globalSecondaryIndexes.map((i) => ({
         IndexName: i.indexName,
         KeySchema: keySchema(i.partitionKey, i.sortKey),
-        Projection: { ProjectionType: 'ALL' },
+        Projection:
+          i.projection === 'all'
+            ? { ProjectionType: 'ALL' as const }
+            : i.projection === 'keys'
+              ? { ProjectionType: 'KEYS_ONLY' as const }
+              : { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: i.projection },
       })),
     }),
   };

@@ -107,7 +107,7 @@ export class DynamoDbGroupRegistry implements GroupRegistry, GroupDirectory {
     }
   }
 
-  async dueForEnrichment(now: Date, limit: number): Promise<Group[]> {
+  async dueForEnrichment(now: Date, limit: number): Promise<string[]> {
     const { Items } = await this.options.client.send(
       new QueryCommand({
         TableName: this.options.tables.groups,
@@ -117,7 +117,7 @@ export class DynamoDbGroupRegistry implements GroupRegistry, GroupDirectory {
         Limit: limit,
       }),
     );
-    return (Items ?? []).map((item) => fromItem(item).group);
+    return (Items ?? []).map((item) => String(item.groupId));
   }
 
   async save(group: Group, expectedVersion: number | undefined, events: GroupEventRecord[]): Promise<void> {
@@ -197,7 +197,10 @@ export class DynamoDbGroupRegistry implements GroupRegistry, GroupDirectory {
     return (await this.load(groupId))?.group;
   }
 
-  /** Chats with a status, newest change first, through the byStatus index (a Query, never a Scan). */
+  /**
+   * Chats with a status, newest change first, through the byStatus index (a Query, never a Scan):
+   * the attributes the index projects (not `lastActivityAt`; `get` has the whole chat).
+   */
   async listByStatus(
     status: GroupStatus,
     options: { since?: string; limit?: number } = {},

@@ -38,17 +38,22 @@ export class DynamoDbInbox implements Inbox {
       await client.send(new PutCommand({ TableName: tableName, Item: { ...items[0], expiresAt } }));
       return;
     }
-    for (let i = 0; i < items.length; i += 25) {
-      let requests: Record<string, unknown>[] = items
-        .slice(i, i + 25)
-        .map((item) => ({ PutRequest: { Item: { ...item, expiresAt } } }));
-      while (requests.length > 0) {
-        const { UnprocessedItems } = await client.send(
-          new BatchWriteCommand({ RequestItems: { [tableName]: requests as never } }),
-        );
-        requests = (UnprocessedItems?.[tableName] ?? []) as Record<string, unknown>[];
-      }
-    }
+    const chunks: InboxItem[][] = [];
+    for (let i = 0; i < items.length; i += 25) chunks.push(items.slice(i, i + 25));
+    // In parallel: LINE is waiting for the answer.
+    await Promise.all(
+      chunks.map(async (chunk) => {
+        let requests: Record<string, unknown>[] = chunk.map((item) => ({
+          PutRequest: { Item: { ...item, expiresAt } },
+        }));
+        while (requests.length > 0) {
+          const { UnprocessedItems } = await client.send(
+            new BatchWriteCommand({ RequestItems: { [tableName]: requests as never } }),
+          );
+          requests = (UnprocessedItems?.[tableName] ?? []) as Record<string, unknown>[];
+        }
+      }),
+    );
   }
 
   async noteFailure(item: InboxItem, error: string, maxAttempts: number): Promise<boolean> {

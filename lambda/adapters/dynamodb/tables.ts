@@ -10,7 +10,17 @@ export interface KeyAttribute {
 export interface TableDefinition {
   partitionKey: KeyAttribute;
   sortKey?: KeyAttribute;
-  globalSecondaryIndexes: { indexName: string; partitionKey: KeyAttribute; sortKey?: KeyAttribute }[];
+  globalSecondaryIndexes: {
+    indexName: string;
+    partitionKey: KeyAttribute;
+    sortKey?: KeyAttribute;
+    /**
+     * What the index holds besides the keys: a list (INCLUDE), 'keys' (KEYS_ONLY) or 'all'. An
+     * attribute written often (lastActivityAt, version) stays out, or every such write costs a
+     * second write to the index.
+     */
+    projection: string[] | 'keys' | 'all';
+  }[];
   timeToLiveAttribute?: string;
   /** A DynamoDB Stream of new images (the inbox: what the processor consumes). */
   stream?: 'NEW_IMAGE';
@@ -30,11 +40,23 @@ export const groupsTable: TableDefinition = {
       indexName: BY_STATUS_INDEX,
       partitionKey: { name: 'status', type: 'S' },
       sortKey: { name: 'statusChangedAt', type: 'S' },
+      // What operators list and campaigns plan from; lastActivityAt is read per chat (`show`).
+      projection: [
+        'chatType',
+        'leaveReason',
+        'groupName',
+        'memberCount',
+        'joinCount',
+        'joinedAt',
+        'leftAt',
+        'firstSeenAt',
+      ],
     },
     {
       indexName: BY_ENRICHMENT_DUE_INDEX,
       partitionKey: { name: 'enrichment', type: 'S' },
       sortKey: { name: 'enrichmentDueAt', type: 'S' },
+      projection: 'keys',
     },
   ],
 };
@@ -52,6 +74,7 @@ export const inboxTable: TableDefinition = {
       indexName: DEAD_LETTERS_INDEX,
       partitionKey: { name: 'deadLetter', type: 'S' },
       sortKey: { name: 'failedAt', type: 'S' },
+      projection: 'all',
     },
   ],
   timeToLiveAttribute: 'expiresAt',
