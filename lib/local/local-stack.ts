@@ -9,7 +9,6 @@ import { conversationLines, describeEvent } from './line-emulator/conversation';
 import { startLineEmulator, type LineEmulator } from './line-emulator/server';
 import { DynamoDbInbox } from '../../lambda/adapters/dynamodb/inbox';
 import { documentClient } from '../../lambda/adapters/dynamodb/document-client';
-import { logger, metrics, telemetryOf } from '../../lambda/runtime/observability';
 import { startLocalProcessing, type LocalProcessing } from './processing';
 import { startWebhookServer, type WebhookServer } from './webhook-server';
 
@@ -79,6 +78,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const { handler } = await import('../../lambda/handlers/webhook');
     const processor = await import('../../lambda/handlers/inbox-processor');
     const enricher = await import('../../lambda/handlers/group-enricher');
+    const { logger, metrics, telemetryOf } = await import('../../lambda/runtime/observability');
     const processing = await startLocalProcessing({
       endpoint: env.DYNAMODB_ENDPOINT,
       inboxTable: config.tables.inbox,
