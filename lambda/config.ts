@@ -24,6 +24,8 @@ export interface Config {
   inboxRetentionDays: number;
   /** Failed attempts at one inbox item before it becomes a dead letter. */
   processingMaxAttempts: number;
+  /** At most one welcome card for new members per chat in this long. */
+  memberWelcomeCooldownMs: number;
   /** How long the webhook keeps the operator's settings (templates, group coupon) before re-reading. */
   settingsCacheMs: number;
 }
@@ -65,6 +67,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       giveUpAfterMs: numberFrom(env, 'ENRICHMENT_GIVE_UP_HOURS', 24) * 3_600_000,
     },
     inboxRetentionDays: numberFrom(env, 'INBOX_RETENTION_DAYS', 7),
+    memberWelcomeCooldownMs: numberFrom(env, 'MEMBER_WELCOME_COOLDOWN_SECONDS', 3600, true) * 1000,
     processingMaxAttempts: numberFrom(env, 'PROCESSING_MAX_ATTEMPTS', 3),
     settingsCacheMs: numberFrom(env, 'SETTINGS_CACHE_SECONDS', 30, true) * 1000,
   };

@@ -180,6 +180,7 @@ export type MetricName =
   | 'webhookErrors'
   | 'welcomesSent'
   | 'couponRepliesSent'
+  | 'memberWelcomesSent'
   | 'repliesFailed'
   | 'campaignPushesSent'
   | 'campaignPushesFailed';

@@ -1,4 +1,11 @@
-import { asksForAnswer, decideReply, mayReply, type Offers, type Reply } from '../domain/coupon-policy';
+import {
+  asksForAnswer,
+  decideReply,
+  mayReply,
+  type Offers,
+  type Reply,
+  type ReplyPolicy,
+} from '../domain/coupon-policy';
 import { requestEnrichment, wantsEnrichment } from '../domain/enrichment';
 import type { ChatEvent } from '../domain/events';
 import type { Group } from '../domain/group';
@@ -10,6 +17,7 @@ import type {
   GroupEventRecord,
   GroupRegistry,
   Log,
+  MetricName,
   OffersSource,
   ReplySender,
   StoredGroup,
@@ -21,6 +29,7 @@ export interface RecordChatEventsDeps {
   offers: OffersSource;
   replies: ReplySender;
   policy: LifecyclePolicy;
+  replyPolicy: ReplyPolicy;
   clock: Clock;
   log: Log;
   telemetry: Telemetry;
@@ -36,6 +45,12 @@ export interface Recorded {
 }
 
 const MAX_ATTEMPTS = 8;
+
+const REPLY_METRIC = {
+  welcome: 'welcomesSent',
+  coupon: 'couponRepliesSent',
+  memberWelcome: 'memberWelcomesSent',
+} as const satisfies Record<Reply['kind'], MetricName>;
 
 /** Time-ordered, with the event id breaking ties, so decisions read in the order things happened. */
 const byTime = (a: ChatEvent, b: ChatEvent) =>
@@ -141,7 +156,7 @@ async function sendReply(reply: Reply, groupId: string, deps: RecordChatEventsDe
   try {
     assertValidMessages(reply.messages, `${reply.kind} reply`);
     await deps.replies.reply(reply.replyToken, reply.messages);
-    deps.telemetry.count(reply.kind === 'welcome' ? 'welcomesSent' : 'couponRepliesSent');
+    deps.telemetry.count(REPLY_METRIC[reply.kind]);
     deps.log.info(`${reply.kind} reply sent`, { groupId, couponId: reply.coupon?.couponId ?? null });
   } catch (error) {
     deps.telemetry.count('repliesFailed');
@@ -162,7 +177,7 @@ function applyEvents(
     let next = applyEvent(group, event, deps.policy);
     const decision = decide(group, next, event);
     let reply: Reply | undefined;
-    if (offers) ({ group: next, reply } = decideReply(next, event, decision, offers));
+    if (offers) ({ group: next, reply } = decideReply(next, event, decision, offers, deps.replyPolicy));
     if (reply) replies.push(reply);
     records.push({ ...toRecord(event, decision, next, deps.clock), ...(reply && { reply: reply.kind }) });
     return next;

@@ -4,7 +4,7 @@ import type { Group } from './group';
 import type { Decision } from './lifecycle';
 import type { Message } from './messages';
 import { couponReplyMessages, type ReplyKind, welcomeMessages } from './replies';
-import type { Templates } from './templates';
+import { renderMemberWelcome, type Templates } from './templates';
 
 /** The operator's current offer: templates, the group coupon, and coupons with their own keyword. */
 export interface Offers {
@@ -12,6 +12,13 @@ export interface Offers {
   groupCoupon?: Coupon;
   keywordCoupons: Coupon[];
 }
+
+export interface ReplyPolicy {
+  /** At most one welcome card for new members per chat in this long (event time). */
+  memberWelcomeCooldownMs: number;
+}
+
+export const defaultReplyPolicy: ReplyPolicy = { memberWelcomeCooldownMs: 3_600_000 };
 
 export interface Reply {
   kind: ReplyKind;
@@ -41,6 +48,7 @@ export function decideReply(
   event: ChatEvent,
   decision: Decision,
   offers: Offers,
+  policy: ReplyPolicy = defaultReplyPolicy,
 ): { group: Group; reply?: Reply } {
   // In standby another channel holds the chat: recorded, never answered (LINE sends no token then).
   if (group.status !== 'active' || event.mode === 'standby') return { group };
@@ -55,6 +63,22 @@ export function decideReply(
         messages: welcomeMessages(offers.templates, coupon),
         ...(coupon && { coupon }),
       },
+    };
+  }
+  if (event.type === 'memberJoined') {
+    // Kept on the chat and saved with the event, like the coupon's cool-down: concurrent or
+    // redelivered joins of members never send two cards.
+    const card = renderMemberWelcome(offers.templates);
+    const last = group.lastMemberWelcomeAt;
+    if (
+      !card ||
+      (last !== undefined && Date.parse(event.at) < Date.parse(last) + policy.memberWelcomeCooldownMs)
+    ) {
+      return { group };
+    }
+    return {
+      group: { ...group, lastMemberWelcomeAt: event.at },
+      reply: { kind: 'memberWelcome', replyToken: event.replyToken, messages: [card] },
     };
   }
   if (event.type !== 'message' || event.text === undefined) return { group };
@@ -77,7 +101,9 @@ export function decideReply(
 /** Whether an event could lead to a reply, so offers are only loaded when needed. */
 export const mayReply = (event: ChatEvent) =>
   event.mode === 'active' &&
-  (event.type === 'join' || (event.type === 'message' && event.text !== undefined)) &&
+  (event.type === 'join' ||
+    event.type === 'memberJoined' ||
+    (event.type === 'message' && event.text !== undefined)) &&
   'replyToken' in event &&
   event.replyToken !== undefined;
 

@@ -49,6 +49,8 @@ export interface Group {
 
   /** Event time of the last keyword that was answered with a coupon (the cool-down). */
   lastCouponReplyAt?: string;
+  /** Event time of the last memberJoined answered with the welcome card (its cool-down). */
+  lastMemberWelcomeAt?: string;
 
   /**
    * LINE's group summary and member count are read after the webhook is answered; while a read is

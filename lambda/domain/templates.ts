@@ -19,6 +19,11 @@ export interface Templates {
   addFriendUrl: string;
   /** A Flex message; `{{addFriendUrl}}` anywhere in it is replaced by `addFriendUrl`. */
   friendCard: Message;
+  /**
+   * Answer to members who join later (a chance to make friends: broadcasts reach only friends);
+   * `{{addFriendUrl}}` is replaced as in `friendCard`. `null` turns it off.
+   */
+  memberWelcome: Message | null;
 }
 
 export const defaultTemplates: Templates = {
@@ -28,6 +33,7 @@ export const defaultTemplates: Templates = {
   couponHint: '「クーポン」と送ると、いつでもクーポンをお届けします。',
   couponText: 'クーポンをどうぞ！',
   addFriendUrl: 'https://line.me/R/ti/p/@line-groups',
+  memberWelcome: null,
   friendCard: {
     type: 'flex',
     altText: '友だち追加でお得な情報をお届けします',
@@ -64,6 +70,13 @@ export const defaultTemplates: Templates = {
   },
 };
 
+// New members get the same card with a greeting of its own.
+defaultTemplates.memberWelcome = JSON.parse(
+  JSON.stringify(defaultTemplates.friendCard)
+    .replace('友だち追加でお得な情報をお届けします', 'ようこそ！友だち追加でお得な情報をお届けします')
+    .replace('友だち追加のお願い', 'ようこそ！'),
+) as Message;
+
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -97,12 +110,25 @@ export function loadTemplates(overrides: unknown = {}): Templates {
   for (const d of messageErrors([renderFriendCard(t)])) {
     fail(d.property.replace('messages[0]', 'friendCard'), d.message);
   }
+  const memberWelcome = renderMemberWelcome(t);
+  if (memberWelcome) {
+    for (const d of messageErrors([memberWelcome]))
+      fail(d.property.replace('messages[0]', 'memberWelcome'), d.message);
+  }
   if (details.length > 0) throw new InvalidMessageError(details, 'templates');
   return t;
 }
 
+const withFriendUrl = (message: Message | null, addFriendUrl: string): Message =>
+  JSON.parse(JSON.stringify(message).replaceAll('{{addFriendUrl}}', addFriendUrl)) as Message;
+
 export function renderFriendCard(t: Pick<Templates, 'friendCard' | 'addFriendUrl'>): Message {
-  return JSON.parse(
-    JSON.stringify(t.friendCard ?? null).replaceAll('{{addFriendUrl}}', t.addFriendUrl),
-  ) as Message;
+  return withFriendUrl(t.friendCard ?? null, t.addFriendUrl);
+}
+
+/** The card for members who join later, or undefined when the operator turned it off. */
+export function renderMemberWelcome(
+  t: Pick<Templates, 'memberWelcome' | 'addFriendUrl'>,
+): Message | undefined {
+  return t.memberWelcome === null ? undefined : withFriendUrl(t.memberWelcome, t.addFriendUrl);
 }

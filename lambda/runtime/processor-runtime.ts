@@ -45,6 +45,7 @@ export async function createProcessorRuntime(
     replies: line,
     offers: cachedOffers(() => settings.offers(coupons), config.settingsCacheMs),
     policy,
+    replyPolicy: { memberWelcomeCooldownMs: config.memberWelcomeCooldownMs },
     clock,
     maxEventsPerSave: MAX_EVENTS_PER_SAVE,
     inbox: new DynamoDbInbox({

@@ -157,3 +157,56 @@ describe('replies in groups', () => {
     );
   });
 });
+
+describe('a welcome card for members who join later', () => {
+  const memberJoined = (groupId: string, timestamp = Date.now()) =>
+    webhookEvents.memberJoined(groupId, undefined, {
+      timestamp,
+      replyToken: h.line.state.issueReplyToken(groupId),
+    });
+  const cards = (groupId: string) =>
+    sentTo(groupId).filter((s) => JSON.stringify(s.messages).includes('ようこそ'));
+
+  it('answers a new member with the add-friend card, with its reply token, once per cool-down', async () => {
+    const groupId = newGroupId();
+    const t = Date.now();
+    await h.post([join(groupId, t - 7_200_000)]);
+    await h.post([memberJoined(groupId, t)]);
+    await h.post([memberJoined(groupId, t + 60_000)]); // inside the hour: no second card
+    await h.post([memberJoined(groupId, t + 3_601_000)]);
+    expect(cards(groupId)).toHaveLength(2);
+    expect(cards(groupId)[0]).toMatchObject({
+      via: 'reply',
+      messages: [expect.objectContaining({ type: 'flex' })],
+    });
+    expect(JSON.stringify(cards(groupId)[0]!.messages)).toContain('https://line.me/R/ti/p/@line-groups');
+    expect(h.recorder.metric('memberWelcomesSent')).toBeGreaterThanOrEqual(2);
+    expect((await h.registry.recentEvents(groupId)).filter((e) => e.reply === 'memberWelcome')).toHaveLength(
+      2,
+    );
+  });
+
+  it('concurrent and redelivered member joins send one card', async () => {
+    const groupId = newGroupId();
+    const t = Date.now();
+    await h.post([join(groupId, t - 7_200_000)]);
+    const joins = Array.from({ length: 6 }, (_, i) => memberJoined(groupId, t + i));
+    await Promise.all(joins.map((e) => h.post([e], { settle: false })));
+    await Promise.all(joins.map((e) => h.post(asRedelivery([e]), { settle: false })));
+    await h.processing.drain();
+    expect(cards(groupId)).toHaveLength(1);
+  });
+
+  it('operators can change it or turn it off (memberWelcome: null)', async () => {
+    await h.couponDeps.settings.setTemplateOverrides({ memberWelcome: null });
+    const groupId = newGroupId();
+    await h.post([join(groupId, Date.now() - 7_200_000)]);
+    await h.post([memberJoined(groupId)]);
+    expect(cards(groupId)).toEqual([]);
+    await expect(
+      h.couponDeps.settings.setTemplateOverrides({
+        memberWelcome: { type: 'flex', altText: '', contents: {} },
+      }),
+    ).rejects.toThrow('templates.memberWelcome');
+  });
+});
