@@ -11,6 +11,8 @@ export interface Config {
   /** Local runs: the channel's credentials in plain env. On AWS they come from Secrets Manager. */
   channelSecret?: string;
   channelAccessToken?: string;
+  /** With it the bot issues stateless channel access tokens (no long-lived token needed). */
+  channelId?: string;
   /** Secrets Manager secret holding `{"channelSecret": ..., "channelAccessToken": ...}`. */
   lineSecretId?: string;
   ejectionWindowMs: number;
@@ -56,6 +58,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     lineApiBaseUrl: optional(env.LINE_API_BASE_URL),
     channelSecret: optional(env.LINE_CHANNEL_SECRET),
     channelAccessToken: optional(env.LINE_CHANNEL_ACCESS_TOKEN),
+    channelId: optional(env.LINE_CHANNEL_ID),
     lineSecretId: optional(env.LINE_SECRET_ID),
     ejectionWindowMs: numberFrom(env, 'EJECTION_WINDOW_SECONDS', 60) * 1000,
     eventRetentionDays: numberFrom(env, 'EVENT_RETENTION_DAYS', 90),
@@ -71,8 +74,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     processingMaxAttempts: numberFrom(env, 'PROCESSING_MAX_ATTEMPTS', 3),
     settingsCacheMs: numberFrom(env, 'SETTINGS_CACHE_SECONDS', 30, true) * 1000,
   };
-  if (!config.lineSecretId && !(config.channelSecret && config.channelAccessToken)) {
-    throw new ConfigError('set LINE_SECRET_ID, or both LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN');
+  if (!config.lineSecretId && !(config.channelSecret && (config.channelId || config.channelAccessToken))) {
+    throw new ConfigError(
+      'set LINE_SECRET_ID, or LINE_CHANNEL_SECRET with LINE_CHANNEL_ID (stateless tokens) or LINE_CHANNEL_ACCESS_TOKEN',
+    );
   }
   return config;
 }

@@ -29,7 +29,7 @@ export class LineGroupsStack extends Stack {
       ? secretsmanager.Secret.fromSecretNameV2(this, 'LineChannel', props.lineSecretName)
       : new secretsmanager.Secret(this, 'LineChannel', {
           description:
-            'line-groups: {"channelSecret": "...", "channelAccessToken": "..."} of the LINE channel',
+            'line-groups: {"channelId": "...", "channelSecret": "..."} of the LINE channel (or channelAccessToken instead of channelId)',
         });
     Validations.of(lineSecret).acknowledge({
       id: 'AwsSolutions::AwsSolutions-SMG4',

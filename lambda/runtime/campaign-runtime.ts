@@ -1,11 +1,11 @@
 import { DynamoDbCampaignStore } from '../adapters/dynamodb/campaign-store';
 import { documentClient } from '../adapters/dynamodb/document-client';
 import { DynamoDbGroupRegistry } from '../adapters/dynamodb/group-registry';
-import { LineApi } from '../adapters/line/line-api';
 import type { CampaignDeps } from '../app/campaign/run-campaign';
 import { RateLimiter } from '../app/campaign/rate-limiter';
 import type { Log, Telemetry } from '../app/ports';
 import type { Config } from '../config';
+import { lineApiFor } from './line-client';
 import { channelCredentials } from './secrets';
 
 /** Wires a campaign's dependencies from config: shared by the planner and the workers. */
@@ -14,7 +14,7 @@ export async function createCampaignDeps(
   observe: { log: Log; telemetry: Telemetry },
   tuning: { concurrency: number; pushesPerSecond: number },
 ): Promise<CampaignDeps> {
-  const { channelAccessToken } = await channelCredentials(config);
+  const credentials = await channelCredentials(config);
   const client = documentClient(config);
   return {
     registry: new DynamoDbGroupRegistry({
@@ -23,10 +23,7 @@ export async function createCampaignDeps(
       eventRetentionDays: config.eventRetentionDays,
     }),
     store: new DynamoDbCampaignStore(client, config.tables),
-    line: new LineApi({
-      channelAccessToken,
-      ...(config.lineApiBaseUrl && { baseURL: config.lineApiBaseUrl }),
-    }),
+    line: lineApiFor(credentials, config.lineApiBaseUrl),
     limiter: new RateLimiter(tuning.pushesPerSecond),
     now: () => new Date(),
     concurrency: tuning.concurrency,

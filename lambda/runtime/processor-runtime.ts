@@ -3,11 +3,11 @@ import { DynamoDbCouponStore } from '../adapters/dynamodb/coupon-store';
 import { DynamoDbGroupRegistry, MAX_EVENTS_PER_SAVE } from '../adapters/dynamodb/group-registry';
 import { DynamoDbInbox } from '../adapters/dynamodb/inbox';
 import { cachedOffers, DynamoDbSettingsStore } from '../adapters/dynamodb/settings-store';
-import { LineApi } from '../adapters/line/line-api';
 import { type EnrichDeps, enrichGroups } from '../app/enrich-groups';
 import type { Log, Telemetry } from '../app/ports';
 import type { ProcessInboxDeps } from '../app/process-inbox';
 import type { Config } from '../config';
+import { lineApiFor } from './line-client';
 import { channelCredentials } from './secrets';
 
 export interface ProcessorRuntime {
@@ -20,7 +20,7 @@ export async function createProcessorRuntime(
   config: Config,
   observe: { log: Log; telemetry: Telemetry },
 ): Promise<ProcessorRuntime> {
-  const { channelAccessToken } = await channelCredentials(config);
+  const credentials = await channelCredentials(config);
   const client = documentClient(config);
   const coupons = new DynamoDbCouponStore(client, config.tables.coupons);
   const settings = new DynamoDbSettingsStore(client, config.tables.settings);
@@ -29,7 +29,7 @@ export async function createProcessorRuntime(
     tables: config.tables,
     eventRetentionDays: config.eventRetentionDays,
   });
-  const line = new LineApi({ channelAccessToken, baseURL: config.lineApiBaseUrl });
+  const line = lineApiFor(credentials, config.lineApiBaseUrl);
   const policy = { ejectionWindowMs: config.ejectionWindowMs };
   const clock = { now: () => new Date() };
   const enrichment: EnrichDeps = {

@@ -1,6 +1,7 @@
 import { documentClient } from '../../lambda/adapters/dynamodb/document-client';
 import { tableNamesFrom } from '../../lambda/adapters/dynamodb/tables';
-import { LineApi } from '../../lambda/adapters/line/line-api';
+import type { LineApi } from '../../lambda/adapters/line/line-api';
+import { lineApiFor } from '../../lambda/runtime/line-client';
 import { loadConfig } from '../../lambda/config';
 import { channelCredentials } from '../../lambda/runtime/secrets';
 import { localDefaults, localDynamoDbEndpoint, localLineEmulatorUrl } from '../local/defaults';
@@ -31,17 +32,19 @@ export async function connectLine(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<LineApi> {
   if (!flags.aws) {
-    return new LineApi({
-      channelAccessToken: env.LINE_CHANNEL_ACCESS_TOKEN || localDefaults.channelAccessToken,
-      baseURL: env.LINE_API_BASE_URL || localLineEmulatorUrl,
-    });
+    const credentials = env.LINE_CHANNEL_ID
+      ? {
+          channelId: env.LINE_CHANNEL_ID,
+          channelSecret: env.LINE_CHANNEL_SECRET || localDefaults.channelSecret,
+        }
+      : {
+          channelSecret: localDefaults.channelSecret,
+          channelAccessToken: env.LINE_CHANNEL_ACCESS_TOKEN || localDefaults.channelAccessToken,
+        };
+    return lineApiFor(credentials, env.LINE_API_BASE_URL || localLineEmulatorUrl);
   }
   const config = loadConfig({ LINE_CHANNEL_SECRET: 'unused-by-the-cli', ...env });
-  const { channelAccessToken } = await channelCredentials(config);
-  return new LineApi({
-    channelAccessToken,
-    ...(config.lineApiBaseUrl && { baseURL: config.lineApiBaseUrl }),
-  });
+  return lineApiFor(await channelCredentials(config), config.lineApiBaseUrl);
 }
 
 export const connectionOptions = {

@@ -42,7 +42,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   };
   try {
     env.LINE_CHANNEL_SECRET ||= localDefaults.channelSecret;
-    env.LINE_CHANNEL_ACCESS_TOKEN ||= localDefaults.channelAccessToken;
+    // With a channel id the bot issues its own tokens: no long-lived token is set at all.
+    if (!env.LINE_CHANNEL_ID) env.LINE_CHANNEL_ACCESS_TOKEN ||= localDefaults.channelAccessToken;
 
     let dynamoDb: DynamoDbLocal | undefined;
     if (!env.DYNAMODB_ENDPOINT) {
@@ -59,7 +60,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     if (!env.LINE_API_BASE_URL) {
       const started = await startLineEmulator({
         port: Number(env.LINE_EMULATOR_PORT || localDefaults.lineEmulatorPort),
-        channelAccessToken: env.LINE_CHANNEL_ACCESS_TOKEN,
+        ...(env.LINE_CHANNEL_ID
+          ? { channelId: env.LINE_CHANNEL_ID, channelSecret: env.LINE_CHANNEL_SECRET }
+          : { channelAccessToken: env.LINE_CHANNEL_ACCESS_TOKEN }),
         onSent: (sent) => conversationLines(sent, started.state.chats.get(sent.to)?.groupName).forEach(print),
       });
       stops.push(() => started.close());
@@ -128,7 +131,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       `  channel secret  ${env.LINE_CHANNEL_SECRET === localDefaults.channelSecret ? `${localDefaults.channelSecret} (dev default)` : '(from LINE_CHANNEL_SECRET)'}`,
     );
     print(
-      `  access token    ${env.LINE_CHANNEL_ACCESS_TOKEN === localDefaults.channelAccessToken ? `${localDefaults.channelAccessToken} (dev default)` : '(from LINE_CHANNEL_ACCESS_TOKEN)'}`,
+      `  access token    ${env.LINE_CHANNEL_ID ? `issued by LINE for channel ${env.LINE_CHANNEL_ID} (stateless, 15 min each)` : env.LINE_CHANNEL_ACCESS_TOKEN === localDefaults.channelAccessToken ? `${localDefaults.channelAccessToken} (dev default)` : '(from LINE_CHANNEL_ACCESS_TOKEN)'}`,
     );
     print('Try, in another terminal:  npm run simulate -- join   |   npm run groups -- list --status active');
     print('Ctrl-C stops everything.');

@@ -12,9 +12,12 @@ import type {
 } from '../../app/ports';
 import type { ChatType } from '../../domain/group';
 import type { Message } from '../../domain/messages';
+import { staticToken, type TokenSource } from './token-source';
 
 export interface LineApiOptions {
-  channelAccessToken: string;
+  /** A long-lived token; or `tokens`, a source that may renew them (stateless tokens). */
+  channelAccessToken?: string;
+  tokens?: TokenSource;
   /** `https://api.line.me` in production; the local emulator's URL in `npm start` and tests. */
   baseURL?: string;
 }
@@ -42,82 +45,102 @@ function toLineApiError(error: unknown): unknown {
 
 /** The Messaging API through LINE's own SDK, with LINE's error codes turned into ours. */
 export class LineApi implements LineLookups, ReplySender, PushSender, ChatLeaver, CouponApi {
-  readonly client: messagingApi.MessagingApiClient;
+  private readonly tokens: TokenSource;
+  /** The SDK's client for the token in use (rebuilt when the token changes: the SDK fixes it). */
+  private client?: { token: string; api: messagingApi.MessagingApiClient };
 
-  constructor(options: LineApiOptions) {
-    this.client = new messagingApi.MessagingApiClient({
-      channelAccessToken: options.channelAccessToken,
-      ...(options.baseURL && { baseURL: options.baseURL }),
-    });
+  constructor(private readonly options: LineApiOptions) {
+    if (!options.tokens && !options.channelAccessToken)
+      throw new Error('LineApi needs a token or a token source');
+    this.tokens = options.tokens ?? staticToken(options.channelAccessToken ?? '');
+  }
+
+  /** Runs a request with the current token; on 401 once more with a new one, if the source can issue. */
+  private async with<T>(request: (api: messagingApi.MessagingApiClient) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const token = await this.tokens.token();
+      if (this.client?.token !== token) {
+        this.client = {
+          token,
+          api: new messagingApi.MessagingApiClient({
+            channelAccessToken: token,
+            ...(this.options.baseURL && { baseURL: this.options.baseURL }),
+          }),
+        };
+      }
+      try {
+        return await request(this.client.api);
+      } catch (error) {
+        const refused = error instanceof HTTPFetchError && error.status === 401;
+        if (!refused || attempt > 1 || !this.tokens.invalidate(token)) throw error;
+      }
+    }
   }
 
   async getSummary(chatType: ChatType, groupId: string): Promise<ChatSummary | undefined> {
     if (chatType === 'room') return undefined;
-    const summary = await this.call(groupId, () => this.client.getGroupSummary(groupId));
+    const summary = await this.call(groupId, (api) => api.getGroupSummary(groupId));
     return { groupName: summary.groupName, ...(summary.pictureUrl && { pictureUrl: summary.pictureUrl }) };
   }
 
   async getMemberCount(chatType: ChatType, groupId: string): Promise<number> {
-    const { count } = await this.call(groupId, () =>
-      chatType === 'room'
-        ? this.client.getRoomMemberCount(groupId)
-        : this.client.getGroupMemberCount(groupId),
+    const { count } = await this.call(groupId, (api) =>
+      chatType === 'room' ? api.getRoomMemberCount(groupId) : api.getGroupMemberCount(groupId),
     );
     return count;
   }
 
   /** Makes the OA leave the chat; LINE then sends a `leave` webhook. */
   async leave(chatType: ChatType, groupId: string): Promise<void> {
-    await this.call(groupId, () =>
-      chatType === 'room' ? this.client.leaveRoom(groupId) : this.client.leaveGroup(groupId),
+    await this.call(groupId, (api) =>
+      chatType === 'room' ? api.leaveRoom(groupId) : api.leaveGroup(groupId),
     );
   }
 
   async reply(replyToken: string, messages: Message[]): Promise<void> {
-    await this.send(() =>
-      this.client.replyMessage({ replyToken, messages: messages as messagingApi.Message[] }),
-    );
+    await this.send((api) => api.replyMessage({ replyToken, messages: messages as messagingApi.Message[] }));
   }
 
   /** A push LINE accepts at most once per `retryKey` (a UUID), so retrying it is safe. */
   async push(to: string, messages: Message[], retryKey: string): Promise<void> {
-    await this.send(() =>
-      this.client.pushMessage({ to, messages: messages as messagingApi.Message[] }, retryKey),
-    );
+    await this.send((api) => api.pushMessage({ to, messages: messages as messagingApi.Message[] }, retryKey));
   }
 
   /** This month's push allowance left, or undefined when the plan has no limit. */
   async remainingQuota(): Promise<number | undefined> {
     const [quota, used] = await Promise.all([
-      this.send(() => this.client.getMessageQuota()),
-      this.send(() => this.client.getMessageQuotaConsumption()),
+      this.send((api) => api.getMessageQuota()),
+      this.send((api) => api.getMessageQuotaConsumption()),
     ]);
     return quota.type === 'limited' ? (quota.value ?? 0) - used.totalUsage : undefined;
   }
 
   createCoupon(request: messagingApi.CouponCreateRequest): Promise<messagingApi.CouponCreateResponse> {
-    return this.send(() => this.client.createCoupon(request));
+    return this.send((api) => api.createCoupon(request));
   }
 
   getCoupon(couponId: string): Promise<messagingApi.CouponResponse> {
-    return this.send(() => this.client.getCouponDetail(couponId));
+    return this.send((api) => api.getCouponDetail(couponId));
   }
 
   async closeCoupon(couponId: string): Promise<void> {
-    await this.send(() => this.client.closeCoupon(couponId));
+    await this.send((api) => api.closeCoupon(couponId));
   }
 
-  private async send<T>(request: () => Promise<T>): Promise<T> {
+  private async send<T>(request: (api: messagingApi.MessagingApiClient) => Promise<T>): Promise<T> {
     try {
-      return await request();
+      return await this.with(request);
     } catch (error) {
       throw toLineApiError(error);
     }
   }
 
-  private async call<T>(groupId: string, request: () => Promise<T>): Promise<T> {
+  private async call<T>(
+    groupId: string,
+    request: (api: messagingApi.MessagingApiClient) => Promise<T>,
+  ): Promise<T> {
     try {
-      return await request();
+      return await this.with(request);
     } catch (error) {
       if (isNotAMember(error)) throw new NotAMemberError(groupId, (error as HTTPFetchError).status);
       throw error;

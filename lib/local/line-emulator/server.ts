@@ -167,7 +167,38 @@ export async function startLineEmulator(
     },
   };
 
+  /** POST /oauth2/v3/token (client credentials), as channel-access-token.yml describes it. */
+  const issueToken: Route = ({ body }) => {
+    if (body.grant_type !== 'client_credentials') throw new HttpError(400, 'unsupported_grant_type');
+    if (
+      !options.channelId ||
+      body.client_id !== options.channelId ||
+      body.client_secret !== options.channelSecret
+    ) {
+      throw new HttpError(400, 'invalid_client');
+    }
+    const ttl = options.statelessTokenTtlSeconds ?? 900;
+    const token = `stateless-${randomUUID()}`;
+    state.issuedTokens.set(token, Date.now() + ttl * 1000);
+    state.tokensIssued += 1;
+    return { token_type: 'Bearer', access_token: token, expires_in: ttl };
+  };
+  const authorized = (header: string | undefined) => {
+    const token = header?.replace(/^Bearer /, '');
+    if (!token) return false;
+    if (options.channelAccessToken !== undefined && token === options.channelAccessToken) return true;
+    const expiresAt = state.issuedTokens.get(token);
+    return expiresAt !== undefined && expiresAt > Date.now();
+  };
+
   const control: Record<string, Route> = {
+    // What the bot asked of LINE, with the token it used (local test tokens only).
+    'GET /emulator/requests': () =>
+      state.requests.map((r) => ({ method: r.method, path: r.path, authorization: r.headers.authorization })),
+    'POST /emulator/tokens/revoke': () => {
+      state.issuedTokens.clear();
+      return {};
+    },
     'GET /emulator/messages': ({ query }) =>
       state.sent.filter((m) => !query.get('to') || m.to === query.get('to')),
     'GET /emulator/chats/([^/]+)': ({ params: [id] }) => state.chat(id),
@@ -194,16 +225,24 @@ export async function startLineEmulator(
     try {
       const raw = await readBody(req);
       let body: Record<string, unknown> = {};
-      if (raw.length > 0) {
+      if (String(req.headers['content-type']).startsWith('application/x-www-form-urlencoded')) {
+        body = Object.fromEntries(new URLSearchParams(raw));
+      } else if (raw.length > 0) {
         try {
           body = JSON.parse(raw) as Record<string, unknown>;
         } catch {
           throw new HttpError(400, 'The request body could not be parsed as JSON');
         }
       }
+      if (line === 'POST /oauth2/v3/token')
+        return send(
+          res,
+          200,
+          await issueToken({ params: ['', ''], body, headers: req.headers, query: url.searchParams }),
+        );
       if (!isControl) {
         state.requests.push({ method: req.method ?? '', path: url.pathname, headers: req.headers, body });
-        if (req.headers.authorization !== `Bearer ${options.channelAccessToken}`) {
+        if (!authorized(req.headers.authorization)) {
           throw new HttpError(
             401,
             'Authentication failed. Confirm that the access token in the authorization header is valid.',

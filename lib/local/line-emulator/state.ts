@@ -34,7 +34,13 @@ export interface Fault {
 }
 
 export interface EmulatorOptions {
-  channelAccessToken: string;
+  /** The long-lived token it accepts; none when the bot must use issued (stateless) tokens. */
+  channelAccessToken?: string;
+  /** The channel that may issue stateless tokens (POST /oauth2/v3/token) with its secret. */
+  channelId?: string;
+  channelSecret?: string;
+  /** Lifetime of an issued token; LINE's is 15 minutes. */
+  statelessTokenTtlSeconds?: number;
   /** Requests per second allowed per endpoint; undefined means unlimited. */
   rateLimitPerSecond?: number;
   /** Monthly message quota (pushes count, replies do not). */
@@ -58,6 +64,9 @@ export class EmulatorState {
     headers: Record<string, unknown>;
     body: Record<string, unknown>;
   }[] = [];
+  /** Stateless tokens issued, with when each expires. */
+  readonly issuedTokens = new Map<string, number>();
+  tokensIssued = 0;
   /** Coupons created through the API, by couponId. */
   readonly coupons = new Map<string, Record<string, unknown>>();
   quotaConsumed = 0;
@@ -111,5 +120,7 @@ export class EmulatorState {
     this.coupons.clear();
     this.requests.length = 0;
     this.quotaConsumed = 0;
+    this.issuedTokens.clear();
+    this.tokensIssued = 0;
   }
 }
