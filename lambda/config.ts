@@ -1,5 +1,6 @@
 import { tableNamesFrom, type TableRole } from './adapters/dynamodb/tables';
 import type { EnrichmentPolicy } from './domain/enrichment';
+import type { MassLeavePolicy } from './domain/mass-leave';
 
 /** Everything the functions read from their environment, checked once at start. */
 export interface Config {
@@ -26,6 +27,7 @@ export interface Config {
   inboxRetentionDays: number;
   /** Failed attempts at one inbox item before it becomes a dead letter. */
   processingMaxAttempts: number;
+  massLeave: MassLeavePolicy;
   /** At most one welcome card for new members per chat in this long. */
   memberWelcomeCooldownMs: number;
   /** How long the webhook keeps the operator's settings (templates, group coupon) before re-reading. */
@@ -70,6 +72,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       giveUpAfterMs: numberFrom(env, 'ENRICHMENT_GIVE_UP_HOURS', 24) * 3_600_000,
     },
     inboxRetentionDays: numberFrom(env, 'INBOX_RETENTION_DAYS', 7),
+    massLeave: {
+      minGroups: numberFrom(env, 'MASS_LEAVE_MIN_GROUPS', 3),
+      windowMs: numberFrom(env, 'MASS_LEAVE_WINDOW_SECONDS', 600) * 1000,
+      minShare: numberFrom(env, 'MASS_LEAVE_MIN_SHARE', 0.8),
+    },
     memberWelcomeCooldownMs: numberFrom(env, 'MEMBER_WELCOME_COOLDOWN_SECONDS', 3600, true) * 1000,
     processingMaxAttempts: numberFrom(env, 'PROCESSING_MAX_ATTEMPTS', 3),
     settingsCacheMs: numberFrom(env, 'SETTINGS_CACHE_SECONDS', 30, true) * 1000,

@@ -100,6 +100,11 @@ export class LineGroupsStack extends Stack {
       'Inbox stream batches gave up after 100 tries (the processor failed as a whole). Their items are still in the inbox table for 7 days: fix the cause, then see README "When processing fails".',
     );
     alarms.alarmOnAny(
+      'MassLeave',
+      OperatorAlarms.appMetric('massLeaves'),
+      'The OA left most of its group chats at once: was "allow joining group chats" turned off? Turn it back on, then: npm run groups -- reinvite --aws',
+    );
+    alarms.alarmOnAny(
       'EnrichmentsAbandoned',
       OperatorAlarms.appMetric('enrichmentsAbandoned'),
       'LINE did not give a chat its name and size for a day: npm run groups -- show <groupId> --aws',

@@ -9,7 +9,7 @@ import type { Group } from '../domain/group';
 import { applyObservation, type LifecyclePolicy } from '../domain/lifecycle';
 import { ConcurrentUpdateError, NotAMemberError } from './errors';
 import type { Clock, GroupRegistry, LineLookups, Log, Telemetry } from './ports';
-import { report } from './record-chat-events';
+import { report, statusChange } from './record-chat-events';
 
 export interface EnrichDeps {
   registry: GroupRegistry;
@@ -86,7 +86,7 @@ async function enrichGroup(
       group = enrichmentSettled(group);
     }
     try {
-      await deps.registry.save(group, stored.version, []);
+      await deps.registry.save(group, stored.version, [], statusChange(before, group));
     } catch (error) {
       if (error instanceof ConcurrentUpdateError && attempt < MAX_SAVE_ATTEMPTS) continue;
       throw error;

@@ -5,6 +5,7 @@ import type { ChatEvent } from '../domain/events';
 import type { ChatType, Group, GroupStatus } from '../domain/group';
 import type { Offers } from '../domain/coupon-policy';
 import type { Decision } from '../domain/lifecycle';
+import type { LeaveBurst } from '../domain/mass-leave';
 import type { Message } from '../domain/messages';
 import type { ReplyKind } from '../domain/replies';
 
@@ -12,8 +13,10 @@ import type { ReplyKind } from '../domain/replies';
 export interface GroupEventRecord {
   groupId: string;
   eventKey: string;
+  /** The webhook event's id; for a mass leave, the burst's. */
   webhookEventId: string;
-  eventType: ChatEvent['type'];
+  /** A webhook event's type, or `massLeave`: the chat's leave was found part of a mass leave. */
+  eventType: ChatEvent['type'] | 'massLeave';
   eventAt: string;
   isRedelivery: boolean;
   /** `standby` events are recorded and never answered. */
@@ -33,6 +36,23 @@ export interface StoredGroup {
   version: number;
 }
 
+/** What a save changes in the registry's counts, written in the same transaction (exactly once). */
+export interface RegistryChange {
+  /** The status the chat leaves, when the save changes it (`null`: a chat new to the registry). */
+  statusFrom?: GroupStatus | null;
+  /** The leave bursts a removal counts in. */
+  bursts?: Pick<LeaveBurst, 'burstId' | 'windowStart' | 'windowEnd' | 'activeAtStart'>[];
+}
+
+/** The registry's counts (the registry-stats table). */
+export interface RegistryStats {
+  statusCounts(): Promise<Record<GroupStatus, number>>;
+  burst(burstId: string): Promise<LeaveBurst | undefined>;
+  /** Marks the burst a mass leave; false when it already was (someone else saw it first). */
+  markMassLeave(burst: LeaveBurst, at: Date): Promise<boolean>;
+  latestMassLeave(): Promise<LeaveBurst | undefined>;
+}
+
 /** What `touchActivity` found: applied, or the chat as it is, for the recorded path. */
 export type TouchResult = { applied: true } | { applied: false; stored: StoredGroup | undefined };
 
@@ -45,7 +65,12 @@ export interface GroupRegistry {
    * @throws DuplicateEventsError if some events were recorded before (nothing is written)
    * @throws ConcurrentUpdateError if the chat changed since it was loaded (nothing is written)
    */
-  save(group: Group, expectedVersion: number | undefined, events: GroupEventRecord[]): Promise<void>;
+  save(
+    group: Group,
+    expectedVersion: number | undefined,
+    events: GroupEventRecord[],
+    change?: RegistryChange,
+  ): Promise<void>;
   /**
    * Routine activity (see `isRoutineActivity`): moves `lastActivityAt` up to `at` in one
    * conditional write, with no read. Also `applied` when it already was at or past `at`.
@@ -177,6 +202,7 @@ export type MetricName =
   | 'eventsReplayed'
   | 'lineLookupFailures'
   | 'enrichmentsAbandoned'
+  | 'massLeaves'
   | 'webhookErrors'
   | 'welcomesSent'
   | 'couponRepliesSent'

@@ -12,6 +12,7 @@ import type { Group } from '../domain/group';
 import { applyEvent, decide, type LifecyclePolicy } from '../domain/lifecycle';
 import { assertValidMessages } from '../domain/messages';
 import { ConcurrentUpdateError, DuplicateEventsError } from './errors';
+import { afterRemoval, burstsFor, type MassLeaveDeps } from './mass-leave';
 import type {
   Clock,
   GroupEventRecord,
@@ -24,7 +25,7 @@ import type {
   Telemetry,
 } from './ports';
 
-export interface RecordChatEventsDeps {
+export interface RecordChatEventsDeps extends MassLeaveDeps {
   registry: GroupRegistry;
   offers: OffersSource;
   replies: ReplySender;
@@ -126,9 +127,11 @@ async function recordForChat(
     let group = applyEvents(before, pending, records, replies, offers, deps);
     const enrich = wantsEnrichment(before, group, pending);
     if (enrich) group = requestEnrichment(before, group, deps.clock.now());
+    const bursts = await burstsFor(before, group, deps);
     try {
-      await deps.registry.save(group, stored?.version, records);
+      await deps.registry.save(group, stored?.version, records, { ...statusChange(before, group), bursts });
       report(before, group, records, deps);
+      if (bursts) await afterRemoval(group, bursts, deps);
       // Only after the save: a redelivery is refused as a duplicate, so no reply is ever sent twice.
       return {
         replies: Promise.all(replies.map((reply) => sendReply(reply, group.groupId, deps))).then(
@@ -199,6 +202,10 @@ function toRecord(event: ChatEvent, decision: GroupEventRecord['decision'], grou
     recordedAt: clock.now().toISOString(),
   } satisfies GroupEventRecord;
 }
+
+/** The status a save moves the chat from, for the registry's counts. */
+export const statusChange = (before: Group | undefined, group: Group) =>
+  before?.status === group.status ? {} : { statusFrom: before?.status ?? null };
 
 /** Metrics and the operator-facing warning, once per status change that a save made. */
 export function report(

@@ -13,7 +13,9 @@ export type LeaveReason =
   /** Our operators asked LINE to make the OA leave. */
   | 'left_by_operator'
   /** A later LINE API call answered that the OA is not a member any more, without a leave event. */
-  | 'not_a_member';
+  | 'not_a_member'
+  /** The OA left most of its chats at once: its setting to join chats was turned off. */
+  | 'mass_leave';
 
 /**
  * One chat in the groups table. Timestamps are ISO-8601 UTC strings, so they sort as text.
@@ -39,6 +41,9 @@ export interface Group {
   notMemberAt?: string;
   /** When an operator asked LINE to make the OA leave. */
   leaveRequestedAt?: string;
+  /** The leave (its `leftAt`) that was part of a mass leave, and which one (`burstId`). */
+  massLeaveAt?: string;
+  massLeaveBurst?: string;
 
   groupName?: string;
   pictureUrl?: string;

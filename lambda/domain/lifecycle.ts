@@ -84,6 +84,7 @@ export function requestLeave(group: Group, at: string, policy: LifecyclePolicy):
  *   join ──(≤ window, no activity)──▶ leave   : ejected / second_official_account
  *   join ── lookup says "not a member"        : ejected / second_official_account
  *   join ── activity ──▶ leave                : left / removed
+ *   ... that leave part of a mass leave       : left / mass_leave
  *   join ── operator asks ──▶ leave           : left / left_by_operator
  *   join ── activity ── later call 404/403    : left / not_a_member
  */
@@ -114,7 +115,7 @@ export function deriveStatus(facts: Group, policy: LifecyclePolicy): Group {
     if ((quickLeave && !activitySinceJoin) || refusedAtJoin) {
       return outcome('ejected', leftAt, 'second_official_account');
     }
-    return outcome('left', leftAt, 'removed');
+    return outcome('left', leftAt, facts.massLeaveAt === leftAt ? 'mass_leave' : 'removed');
   }
   if (refusedAtJoin && joinedAt !== undefined) return outcome('ejected', joinedAt, 'second_official_account');
   if (notMemberAt !== undefined && after(notMemberAt, presentAt))
@@ -129,6 +130,12 @@ export function deriveStatus(facts: Group, policy: LifecyclePolicy): Group {
         ? facts.firstSeenAt
         : (presentAt ?? facts.firstSeenAt);
   return outcome('active', activeSince);
+}
+
+/** Marks a removal as part of a mass leave (the burst that showed it). */
+export function markMassLeave(group: Group, burstId: string, policy: LifecyclePolicy): Group {
+  if (group.leftAt === undefined) return group;
+  return deriveStatus({ ...group, massLeaveAt: group.leftAt, massLeaveBurst: burstId }, policy);
 }
 
 /**

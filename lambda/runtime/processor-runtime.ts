@@ -2,6 +2,7 @@ import { documentClient } from '../adapters/dynamodb/document-client';
 import { DynamoDbCouponStore } from '../adapters/dynamodb/coupon-store';
 import { DynamoDbGroupRegistry, MAX_EVENTS_PER_SAVE } from '../adapters/dynamodb/group-registry';
 import { DynamoDbInbox } from '../adapters/dynamodb/inbox';
+import { DynamoDbRegistryStats } from '../adapters/dynamodb/registry-stats';
 import { cachedOffers, DynamoDbSettingsStore } from '../adapters/dynamodb/settings-store';
 import { type EnrichDeps, enrichGroups } from '../app/enrich-groups';
 import type { Log, Telemetry } from '../app/ports';
@@ -46,6 +47,9 @@ export async function createProcessorRuntime(
     offers: cachedOffers(() => settings.offers(coupons), config.settingsCacheMs),
     policy,
     replyPolicy: { memberWelcomeCooldownMs: config.memberWelcomeCooldownMs },
+    directory: registry,
+    stats: new DynamoDbRegistryStats(client, config.tables.registryStats),
+    massLeave: config.massLeave,
     clock,
     maxEventsPerSave: MAX_EVENTS_PER_SAVE,
     inbox: new DynamoDbInbox({

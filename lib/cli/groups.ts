@@ -1,4 +1,6 @@
 import { DynamoDbGroupRegistry } from '../../lambda/adapters/dynamodb/group-registry';
+import { DynamoDbRegistryStats } from '../../lambda/adapters/dynamodb/registry-stats';
+import { chatsToReinvite } from '../../lambda/app/reinvite';
 import type { GroupStatus } from '../../lambda/domain/group';
 import { parseCommandLine } from './args';
 import { leaveGroup } from '../../lambda/app/leave-group';
@@ -13,6 +15,8 @@ export const groupsUsage = `Usage:
   npm run groups -- list [--status <active|left|ejected>] [--since <ISO time|7d|12h|30m>] [--limit <n>] [--json]
   npm run groups -- show <groupId> [--events <n>] [--json]
   npm run groups -- leave <groupId>      make the OA leave (recorded as left_by_operator)
+  npm run groups -- reinvite [--since <ISO time|7d|12h|30m>] [--json]
+                                         chats of the latest mass leave (or all since): ask for a new invitation
 
 Reads the local stack (npm start) by default; --aws reads AWS with the standard AWS credentials and
 region; DYNAMODB_ENDPOINT overrides the endpoint. Tables: --groups-table/--events-table, else
@@ -30,6 +34,7 @@ const LIST_COLUMNS = [
   'joinCount',
   'joinedAt',
 ];
+const REINVITE_COLUMNS = ['groupId', 'groupName', 'memberCount', 'lastActivityAt', 'leftAt'];
 const EVENT_COLUMNS = [
   'eventAt',
   'eventType',
@@ -132,6 +137,24 @@ export async function groupsCommand(
             `\nRecent events (newest first):\n${formatTable(events as unknown as Record<string, unknown>[], EVENT_COLUMNS)}`,
           );
         }
+        return 0;
+      }
+      case 'reinvite': {
+        const since = values.since ? parseSince(values.since) : undefined;
+        const { massLeave, chats } = await chatsToReinvite(
+          { ...(since && { since }) },
+          { directory: registry, stats: new DynamoDbRegistryStats(client, tables.registryStats) },
+        );
+        const about = massLeave
+          ? `the mass leave of ${massLeave.windowStart} to ${massLeave.windowEnd}`
+          : since
+            ? `mass leaves since ${since}`
+            : 'no mass leave recorded';
+        out(
+          values.json
+            ? JSON.stringify({ ...(massLeave && { massLeave }), chats }, null, 2)
+            : `${formatTable(chats as unknown as Record<string, unknown>[], REINVITE_COLUMNS)}\n${chats.length} chat(s) to ask for a new invitation (${about}).\nTurn "allow joining group chats" back on first (LINE Official Account Manager > Settings).`,
+        );
         return 0;
       }
       case 'leave': {

@@ -8,7 +8,11 @@ import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { BY_ENRICHMENT_DUE_INDEX, type TableRole } from '../../lambda/adapters/dynamodb/tables';
+import {
+  BY_ENRICHMENT_DUE_INDEX,
+  BY_STATUS_INDEX,
+  type TableRole,
+} from '../../lambda/adapters/dynamodb/tables';
 import { deadLetterQueue } from './dead-letter-queue';
 import { NodeFunction } from './node-function';
 
@@ -68,6 +72,9 @@ export class InboxProcessing extends Construct {
     );
     allow(processor, ['dynamodb:PutItem'], [tables.groupEvents.tableArn]);
     allow(processor, ['dynamodb:UpdateItem'], [tables.inbox.tableArn]);
+    // Counts move in the registry's transactions; a mass leave reads its chats through byStatus.
+    allow(processor, ['dynamodb:GetItem', 'dynamodb:UpdateItem'], [tables.registryStats.tableArn]);
+    allow(processor, ['dynamodb:Query'], [`${tables.groups.tableArn}/index/${BY_STATUS_INDEX}`]);
     allow(processor, ['dynamodb:BatchGetItem'], [tables.settings.tableArn, tables.coupons.tableArn]);
 
     const enricher = new NodeFunction(this, 'Enricher', {
@@ -83,6 +90,7 @@ export class InboxProcessing extends Construct {
     props.lineSecret.grantRead(enricher);
     allow(enricher, ['dynamodb:Query'], [`${tables.groups.tableArn}/index/${BY_ENRICHMENT_DUE_INDEX}`]);
     allow(enricher, ['dynamodb:GetItem', 'dynamodb:PutItem'], [tables.groups.tableArn]);
+    allow(enricher, ['dynamodb:UpdateItem'], [tables.registryStats.tableArn]);
 
     this.processor = processor;
     this.enricher = enricher;

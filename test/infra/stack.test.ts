@@ -59,7 +59,7 @@ describe('LineGroups stack', () => {
 
   it('tables: on demand, point-in-time recovery, deletion protection, kept on stack deletion', () => {
     const tables = template.findResources('AWS::DynamoDB::GlobalTable');
-    expect(Object.keys(tables)).toHaveLength(7);
+    expect(Object.keys(tables)).toHaveLength(8);
     for (const table of Object.values(tables)) {
       expect(table).toMatchObject({
         DeletionPolicy: 'Retain',
@@ -234,6 +234,7 @@ describe('LineGroups stack', () => {
     expect(alarms).toEqual(
       expect.arrayContaining([
         'LineGroups/eventsDeadLettered',
+        'LineGroups/massLeaves',
         'LineGroups/enrichmentsAbandoned',
         'AWS/SQS/ApproximateNumberOfMessagesVisible',
         'AWS/Lambda/IteratorAge',

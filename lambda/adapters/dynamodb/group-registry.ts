@@ -15,6 +15,7 @@ import type {
   GroupDirectory,
   GroupEventRecord,
   GroupRegistry,
+  RegistryChange,
   StoredGroup,
   TouchResult,
 } from '../../app/ports';
@@ -22,8 +23,8 @@ import type { Group, GroupStatus } from '../../domain/group';
 import { isRoutineActivity } from '../../domain/lifecycle';
 import { BY_ENRICHMENT_DUE_INDEX, BY_STATUS_INDEX, type TableRole } from './tables';
 
-// DynamoDB allows 100 items per transaction; one is the chat itself.
-export const MAX_EVENTS_PER_SAVE = 99;
+// DynamoDB allows 100 items per transaction: the chat, the status counts and two leave bursts.
+export const MAX_EVENTS_PER_SAVE = 96;
 
 interface GroupItem extends Group {
   version: number;
@@ -120,7 +121,12 @@ export class DynamoDbGroupRegistry implements GroupRegistry, GroupDirectory {
     return (Items ?? []).map((item) => String(item.groupId));
   }
 
-  async save(group: Group, expectedVersion: number | undefined, events: GroupEventRecord[]): Promise<void> {
+  async save(
+    group: Group,
+    expectedVersion: number | undefined,
+    events: GroupEventRecord[],
+    change: RegistryChange = {},
+  ): Promise<void> {
     if (events.length > MAX_EVENTS_PER_SAVE)
       throw new RangeError(`at most ${MAX_EVENTS_PER_SAVE} events per save`);
     const now = this.now();
@@ -145,6 +151,7 @@ export class DynamoDbGroupRegistry implements GroupRegistry, GroupDirectory {
             ConditionExpression: eventIsNew,
           },
         })),
+        ...this.countUpdates(group, change),
       ],
     };
     try {
@@ -152,6 +159,47 @@ export class DynamoDbGroupRegistry implements GroupRegistry, GroupDirectory {
     } catch (error) {
       throw this.translate(error, group.groupId, events);
     }
+  }
+
+  /** The counts a save changes, as transaction items: they move exactly when the chat does. */
+  private countUpdates(
+    group: Group,
+    change: RegistryChange,
+  ): NonNullable<TransactWriteCommandInput['TransactItems']> {
+    const TableName = this.options.tables.registryStats;
+    const updates: NonNullable<TransactWriteCommandInput['TransactItems']> = [];
+    if (change.statusFrom !== undefined && change.statusFrom !== group.status) {
+      updates.push({
+        Update: {
+          TableName,
+          Key: { statKey: 'status' },
+          UpdateExpression: change.statusFrom ? 'ADD #to :one, #from :minus' : 'ADD #to :one',
+          ExpressionAttributeNames: {
+            '#to': group.status,
+            ...(change.statusFrom && { '#from': change.statusFrom }),
+          },
+          ExpressionAttributeValues: { ':one': 1, ...(change.statusFrom && { ':minus': -1 }) },
+        },
+      });
+    }
+    for (const burst of change.bursts ?? []) {
+      updates.push({
+        Update: {
+          TableName,
+          Key: { statKey: burst.burstId },
+          // The first leave counted fixes how many chats were active when the burst began.
+          UpdateExpression:
+            'ADD leaves :one SET activeAtStart = if_not_exists(activeAtStart, :active), windowStart = :start, windowEnd = :end',
+          ExpressionAttributeValues: {
+            ':one': 1,
+            ':active': burst.activeAtStart,
+            ':start': burst.windowStart,
+            ':end': burst.windowEnd,
+          },
+        },
+      });
+    }
+    return updates;
   }
 
   /** Turns DynamoDB's cancellation reasons into the domain's errors; callers never see AWS names. */

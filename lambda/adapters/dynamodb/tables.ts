@@ -89,6 +89,15 @@ export const groupEventsTable: TableDefinition = {
   timeToLiveAttribute: 'expiresAt',
 };
 
+/**
+ * Counts the registry keeps as events are processed, in the same transactions: chats per status
+ * (`statKey: status`), and leaves per span of time (`leaveBurst#<start>`) for mass leaves.
+ */
+export const registryStatsTable: TableDefinition = {
+  partitionKey: { name: 'statKey', type: 'S' },
+  globalSecondaryIndexes: [],
+};
+
 /** LINE coupons we send: what we need to send one (id, title, validity, status). */
 export const couponsTable: TableDefinition = {
   partitionKey: { name: 'couponId', type: 'S' },
@@ -118,6 +127,7 @@ export const tableDefinitions = {
   inbox: inboxTable,
   groups: groupsTable,
   groupEvents: groupEventsTable,
+  registryStats: registryStatsTable,
   coupons: couponsTable,
   settings: settingsTable,
   campaigns: campaignsTable,
@@ -131,6 +141,7 @@ export const defaultTableNames: Record<TableRole, string> = {
   inbox: 'line-groups-inbox',
   groups: 'line-groups-groups',
   groupEvents: 'line-groups-group-events',
+  registryStats: 'line-groups-registry-stats',
   coupons: 'line-groups-coupons',
   settings: 'line-groups-settings',
   campaigns: 'line-groups-campaigns',
@@ -142,6 +153,7 @@ export const tableEnvironment: Record<TableRole, string> = {
   inbox: 'INBOX_TABLE',
   groups: 'GROUPS_TABLE',
   groupEvents: 'GROUP_EVENTS_TABLE',
+  registryStats: 'REGISTRY_STATS_TABLE',
   coupons: 'COUPONS_TABLE',
   settings: 'SETTINGS_TABLE',
   campaigns: 'CAMPAIGNS_TABLE',
