@@ -33,7 +33,10 @@ function materialize(groupId: string, spec: Spec, isRedelivery = false): Webhook
   }
 }
 
-/** The lifecycle part of the item: what LINE's API told us and our bookkeeping are not about order. */
+/**
+ * The lifecycle part of the item: what LINE's API told us and our bookkeeping are not about order,
+ * nor is which of several member joins got the welcome card (the first to arrive does).
+ */
 function lifecycle(group: Group | undefined) {
   if (!group) return undefined;
   const {
@@ -43,6 +46,7 @@ function lifecycle(group: Group | undefined) {
     memberCount: _c,
     summaryObservedAt: _s,
     memberCountObservedAt: _m,
+    lastMemberWelcomeAt: _w,
     ...rest
   } = group;
   return rest;
