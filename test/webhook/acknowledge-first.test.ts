@@ -162,9 +162,14 @@ describe("LINE's modes", () => {
     await setGroupCoupon(coupon.couponId, h.couponDeps);
     try {
       const groupId = newGroupId();
-      const { replyToken: _none, ...standbyJoin } = { ...webhookEvents.join(groupId), mode: 'standby' };
+      const t = Date.now();
+      const { replyToken: _none, ...standbyJoin } = {
+        ...webhookEvents.join(groupId, { timestamp: t }),
+        mode: 'standby',
+      };
       const keyword = {
         ...webhookEvents.message(groupId, 'クーポンください', {
+          timestamp: t + 1,
           replyToken: h.line.state.issueReplyToken(groupId),
         }),
         mode: 'standby',
