@@ -2,8 +2,8 @@ import { BatchWriteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../../lambda/adapters/dynamodb/document-client';
 import { loadConfig } from '../../lambda/config';
 import { createWebhookRuntime } from '../../lambda/runtime/webhook-runtime';
-import { apiGatewayEvent } from '../local/api-gateway-event';
-import { signature, webhookBody, webhookEvents, type WebhookEvent } from '../local/simulator/webhook-events';
+import { signedWebhookEvent } from '../local/api-gateway-event';
+import { webhookBody, webhookEvents, type WebhookEvent } from '../local/simulator/webhook-events';
 import { BENCH_SECRET, type BenchEnvironment, quiet } from './environment';
 import { percentile, pick, round, timed } from './stats';
 
@@ -46,13 +46,7 @@ export async function benchAcknowledgement(
     );
     return Buffer.from(webhookBody(events));
   };
-  const request = (raw: Buffer) =>
-    apiGatewayEvent({
-      method: 'POST',
-      path: '/webhook',
-      headers: { 'x-line-signature': signature(raw, BENCH_SECRET) },
-      body: raw,
-    });
+  const request = (raw: Buffer) => signedWebhookEvent(raw, BENCH_SECRET);
   try {
     for (let i = 0; i < 5; i++) await handler(request(body())); // warm the JIT and the connections
     bench.proxy.reset();

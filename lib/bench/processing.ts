@@ -1,13 +1,7 @@
 import { loadConfig } from '../../lambda/config';
 import { createWebhookRuntime } from '../../lambda/runtime/webhook-runtime';
-import { apiGatewayEvent } from '../local/api-gateway-event';
-import {
-  newGroupId,
-  signature,
-  webhookBody,
-  webhookEvents,
-  type WebhookEvent,
-} from '../local/simulator/webhook-events';
+import { signedWebhookEvent } from '../local/api-gateway-event';
+import { newGroupId, webhookBody, webhookEvents, type WebhookEvent } from '../local/simulator/webhook-events';
 import { BENCH_SECRET, type BenchEnvironment, quiet } from './environment';
 import { percentile, round } from './stats';
 
@@ -28,14 +22,7 @@ async function intake(bench: BenchEnvironment) {
   const handler = await createWebhookRuntime(loadConfig(bench.env), quiet);
   return async (events: WebhookEvent[]) => {
     const body = Buffer.from(webhookBody(events));
-    const res = await handler(
-      apiGatewayEvent({
-        method: 'POST',
-        path: '/webhook',
-        headers: { 'x-line-signature': signature(body, BENCH_SECRET) },
-        body,
-      }),
-    );
+    const res = await handler(signedWebhookEvent(body, BENCH_SECRET));
     if (res.statusCode !== 200) throw new Error(`webhook answered ${res.statusCode}`);
   };
 }

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { signature } from './simulator/webhook-events';
 
 /** The API Gateway REST proxy event Lambda receives for an HTTP request, so local runs call the same handler. */
 export function apiGatewayEvent(request: {
@@ -36,4 +37,14 @@ export function apiGatewayEvent(request: {
       requestTimeEpoch: Date.now(),
     } as APIGatewayProxyEvent['requestContext'],
   };
+}
+
+/** `POST /webhook` with a body signed as LINE signs it, as API Gateway hands it to the function. */
+export function signedWebhookEvent(body: Buffer, channelSecret: string): APIGatewayProxyEvent {
+  return apiGatewayEvent({
+    method: 'POST',
+    path: '/webhook',
+    headers: { 'x-line-signature': signature(body, channelSecret) },
+    body,
+  });
 }

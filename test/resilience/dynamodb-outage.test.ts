@@ -17,7 +17,7 @@ import { processStream } from '../../lambda/runtime/process-stream';
 import { createProcessorRuntime } from '../../lambda/runtime/processor-runtime';
 import { createWebhookRuntime } from '../../lambda/runtime/webhook-runtime';
 import { eventsCommand } from '../../lib/cli/events';
-import { apiGatewayEvent } from '../../lib/local/api-gateway-event';
+import { signedWebhookEvent } from '../../lib/local/api-gateway-event';
 import { localDynamoDbClient, startDynamoDbLocal, type DynamoDbLocal } from '../../lib/local/dynamodb-local';
 import { startLineEmulator, type LineEmulator } from '../../lib/local/line-emulator/server';
 import { freePort } from '../../lib/local/ports';
@@ -25,7 +25,6 @@ import { startLocalProcessing } from '../../lib/local/processing';
 import {
   asRedelivery,
   newGroupId,
-  signature,
   webhookBody,
   webhookEvents,
   type WebhookEvent,
@@ -79,12 +78,7 @@ describe('DynamoDB stops after events were accepted', () => {
     });
     const post = async (events: WebhookEvent[]) => {
       const body = Buffer.from(webhookBody(events));
-      const request = apiGatewayEvent({
-        method: 'POST',
-        path: '/webhook',
-        headers: { 'x-line-signature': signature(body, CHANNEL_SECRET) },
-        body,
-      });
+      const request = signedWebhookEvent(body, CHANNEL_SECRET);
       return (await intake(request)).statusCode;
     };
 

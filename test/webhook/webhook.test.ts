@@ -1,7 +1,7 @@
 import { environmentFor } from '../../lambda/adapters/dynamodb/tables';
 import { loadConfig } from '../../lambda/config';
 import { createWebhookRuntime } from '../../lambda/runtime/webhook-runtime';
-import { apiGatewayEvent } from '../../lib/local/api-gateway-event';
+import { apiGatewayEvent, signedWebhookEvent } from '../../lib/local/api-gateway-event';
 import {
   asRedelivery,
   newGroupId,
@@ -342,14 +342,7 @@ describe('webhook: transient failures', () => {
     );
     const events = [webhookEvents.join(groupId, { timestamp: T })];
     const body = Buffer.from(webhookBody(events));
-    const res = await broken(
-      apiGatewayEvent({
-        method: 'POST',
-        path: '/webhook',
-        headers: { 'x-line-signature': signature(body, CHANNEL_SECRET) },
-        body,
-      }),
-    );
+    const res = await broken(signedWebhookEvent(body, CHANNEL_SECRET));
     expect(status(res)).toBe(500);
     expect(recorder.metric('webhookErrors')).toBe(1);
     expect(await h.registry.load(groupId)).toBeUndefined();
