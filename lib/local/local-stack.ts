@@ -3,7 +3,12 @@ import { resolve } from 'node:path';
 import { ensureTable } from '../../lambda/adapters/dynamodb/create-tables';
 import { tableDefinitions, tableRoles, type TableRole } from '../../lambda/adapters/dynamodb/tables';
 import { loadConfig } from '../../lambda/config';
-import { localDynamoDbClient, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
+import {
+  assertPortFree,
+  localDynamoDbClient,
+  startDynamoDbLocal,
+  type DynamoDbLocal,
+} from './dynamodb-local';
 import { localDefaults } from './defaults';
 import { conversationLines, describeEvent } from './line-emulator/conversation';
 import { startLineEmulator, type LineEmulator } from './line-emulator/server';
@@ -58,8 +63,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     let emulator: LineEmulator | undefined;
     if (!env.LINE_API_BASE_URL) {
+      const emulatorPort = Number(env.LINE_EMULATOR_PORT || localDefaults.lineEmulatorPort);
+      await assertPortFree(emulatorPort, '127.0.0.1', 'LINE_EMULATOR_PORT', 'the LINE emulator');
       const started = await startLineEmulator({
-        port: Number(env.LINE_EMULATOR_PORT || localDefaults.lineEmulatorPort),
+        port: emulatorPort,
         ...(env.LINE_CHANNEL_ID
           ? { channelId: env.LINE_CHANNEL_ID, channelSecret: env.LINE_CHANNEL_SECRET }
           : { channelAccessToken: env.LINE_CHANNEL_ACCESS_TOKEN }),
@@ -101,8 +108,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     stops.push(() => processing.stop());
 
+    const webhookPort = Number(env.PORT || localDefaults.webhookPort);
+    await assertPortFree(webhookPort, '127.0.0.1', 'PORT', 'the webhook server');
     const webhook: WebhookServer = await startWebhookServer((event) => handler(event), {
-      port: Number(env.PORT || localDefaults.webhookPort),
+      port: webhookPort,
       // The simulator waits here until what it sent was processed (local only; not on AWS).
       drain: () => processing.drain(),
       // The members' side of the conversation; the emulator prints the bot's.
@@ -117,12 +126,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     stops.push(() => webhook.close());
 
-    print('line-groups is running on this machine (loopback only):');
+    print('line-groups is running on this machine:');
     print(`  webhook         POST ${webhook.url}  (stores the events, answers 200)`);
     print(`  processor       the inbox table's stream, read as Lambda reads it (${config.tables.inbox})`);
     print(
       `  DynamoDB        ${env.DYNAMODB_ENDPOINT}${dynamoDb ? (options.persist ? ` (DynamoDB Local, data in ${localDefaults.persistDir}/)` : ' (DynamoDB Local, in memory)') : ''}`,
     );
+    if (dynamoDb) {
+      print(
+        `                  DynamoDB Local has no bind option: it listens on every interface (port ${dynamoDb.port}), telemetry off`,
+      );
+    }
+    print('  (the webhook server and the LINE emulator listen on 127.0.0.1 only)');
     print(`  tables          ${Object.values(config.tables).join(', ')}`);
     print(
       `  LINE API        ${env.LINE_API_BASE_URL}${emulator ? ' (LINE platform emulator; messages at /emulator/messages)' : ''}`,

@@ -1,4 +1,8 @@
-import { connect } from 'node:net';
+import { spawn } from 'node:child_process';
+import { connect, createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { assertPortFree } from '../../lib/local/dynamodb-local';
+import { freePort } from '../../lib/local/ports';
 import { campaignCommand } from '../../lib/cli/campaign';
 import { couponsCommand } from '../../lib/cli/coupons';
 import { groupsCommand } from '../../lib/cli/groups';
@@ -144,4 +148,50 @@ describe('npm start, end to end', () => {
     });
     expect(refused).toBe(true);
   }, 30_000);
+});
+
+describe('npm start on a busy port', () => {
+  it.each([
+    ['PORT', 'the webhook server'],
+    ['DYNAMODB_LOCAL_PORT', 'DynamoDB Local'],
+  ])(
+    '%s taken: one line naming the variable, no stack trace, nothing left running',
+    async (variable, what) => {
+      const busy = createServer();
+      await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+      const port = (busy.address() as AddressInfo).port;
+      try {
+        const ports = {
+          PORT: await freePort(),
+          LINE_EMULATOR_PORT: await freePort(),
+          DYNAMODB_LOCAL_PORT: await freePort(),
+        };
+        const child = spawn(
+          process.execPath,
+          [join(__dirname, '..', '..', 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'bin/start.ts'],
+          {
+            cwd: join(__dirname, '..', '..'),
+            env: {
+              ...process.env,
+              ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+              [variable]: String(port),
+            },
+            stdio: ['ignore', 'pipe', 'pipe'],
+          },
+        );
+        let output = '';
+        child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+        child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+        const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+        expect(code).toBe(1);
+        expect(output.trim().split('\n').at(-1)).toBe(
+          `npm start failed: port ${port} is in use, so ${what} cannot start there: set ${variable} to a free port`,
+        );
+        expect(output).not.toMatch(/\n\s+at /);
+      } finally {
+        busy.close();
+      }
+    },
+    60_000,
+  );
 });
