@@ -24,7 +24,21 @@ export interface NewCoupon {
   keyword?: string;
 }
 
-const iso = (epochSeconds: number | undefined) => new Date((epochSeconds ?? 0) * 1000).toISOString();
+/** A coupon LINE described in a way we cannot keep (a time out of range, say). */
+export class CouponDetailError extends Error {
+  override name = 'CouponDetailError';
+}
+
+/** LINE's epoch seconds as ISO-8601; anything that is not a time is refused naming the field. */
+function iso(couponId: string, field: string, epochSeconds: number | undefined): string {
+  const ms = (epochSeconds ?? 0) * 1000;
+  if (!Number.isFinite(ms) || Math.abs(ms) > 8.64e15) {
+    throw new CouponDetailError(
+      `LINE's answer for coupon ${couponId} has ${field} ${String(epochSeconds)}, which is not a time (epoch seconds expected)`,
+    );
+  }
+  return new Date(ms).toISOString();
+}
 
 /** Our record of a LINE coupon, from what LINE says about it now. */
 function fromLine(
@@ -36,8 +50,8 @@ function fromLine(
   return {
     couponId,
     title: detail.title ?? couponId,
-    startsAt: iso(detail.startTimestamp),
-    endsAt: iso(detail.endTimestamp),
+    startsAt: iso(couponId, 'startTimestamp', detail.startTimestamp),
+    endsAt: iso(couponId, 'endTimestamp', detail.endTimestamp),
     status: detail.status ?? 'DRAFT',
     createdAt,
     ...(keyword && { keyword }),
@@ -101,12 +115,19 @@ export async function closeCoupon(couponId: string, deps: CouponDeps): Promise<C
   return closed;
 }
 
-/** The coupon sent on join and on the group keywords; `undefined` sends none. */
-export async function setGroupCoupon(couponId: string | undefined, deps: CouponDeps): Promise<void> {
+/**
+ * The coupon sent on join and on the group keywords; `undefined` sends none. One not yet in the
+ * coupons table (made in LINE Official Account Manager) is fetched from LINE and registered first.
+ */
+export async function setGroupCoupon(
+  couponId: string | undefined,
+  deps: CouponDeps,
+): Promise<Coupon | undefined> {
+  let coupon: Coupon | undefined;
   if (couponId) {
-    const coupon = await deps.coupons.get(couponId);
-    if (!coupon) throw new Error(`no coupon ${couponId} in the coupons table (create or register it first)`);
+    coupon = (await deps.coupons.get(couponId)) ?? (await registerCoupon(couponId, undefined, deps));
     if (coupon.status === 'CLOSED') throw new Error(`coupon ${couponId} is closed`);
   }
   await deps.settings.setGroupCoupon(couponId);
+  return coupon;
 }

@@ -23,6 +23,7 @@ export const couponsUsage = `Usage:
   npm run coupons -- show <couponId>
   npm run coupons -- close <couponId>
   npm run coupons -- set-group-coupon <couponId> | --none      sent on join and on the group keywords
+                                                               (a coupon not registered yet is fetched from LINE)
   npm run coupons -- templates [--set <file.json>]             show, or change, what the bot says
 Add --json for machine-readable output, --aws for AWS (else the local stack).`;
 
@@ -134,11 +135,11 @@ export async function couponsCommand(
       }
       case 'set-group-coupon': {
         if (!values.none && !couponId) throw new UsageError('set-group-coupon: a couponId, or --none');
-        await setGroupCoupon(values.none ? undefined : couponId, deps);
-        print({ groupCoupon: values.none ? null : couponId }, () =>
+        const coupon = await setGroupCoupon(values.none ? undefined : couponId, deps);
+        print({ groupCoupon: values.none ? null : couponId, ...(coupon && { coupon }) }, () =>
           values.none
             ? 'no group coupon: joins and keywords get no coupon'
-            : `group coupon is now ${couponId}`,
+            : `group coupon is now ${couponId} (${coupon?.title ?? ''})`,
         );
         return 0;
       }

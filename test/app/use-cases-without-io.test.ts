@@ -170,6 +170,24 @@ describe('coupons on ports', () => {
     expect(d.state.keywords.size).toBe(0);
     await expect(setGroupCoupon('K9', d)).rejects.toThrow('closed');
   });
+
+  it('setting a coupon made in LINE Official Account Manager registers it from LINE in the same step', async () => {
+    const d = deps();
+    expect(await setGroupCoupon('OA1', d)).toMatchObject({ couponId: 'OA1', title: 'ドリンク無料' });
+    expect(d.state.groupCoupon).toBe('OA1');
+    expect(await d.coupons.get('OA1')).toBeDefined();
+  });
+
+  it("LINE's answer is checked: a time out of range is refused naming the field, and nothing is set", async () => {
+    const d = deps();
+    d.line.getCoupon = async () =>
+      ({ title: 'x', startTimestamp: 1_795_000_000, endTimestamp: 9e15, status: 'RUNNING' }) as never;
+    await expect(setGroupCoupon('BAD', d)).rejects.toThrow(
+      "LINE's answer for coupon BAD has endTimestamp 9000000000000000, which is not a time",
+    );
+    expect(d.state.groupCoupon).toBeUndefined();
+    expect(await d.coupons.get('BAD')).toBeUndefined();
+  });
 });
 
 describe('leaving a group on ports', () => {

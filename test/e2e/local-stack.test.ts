@@ -136,6 +136,32 @@ describe('npm start, end to end', () => {
     expect(pushes).toHaveLength(1);
   });
 
+  it('set-group-coupon with a coupon made in LINE Official Account Manager fetches and registers it in one step', async () => {
+    // Made on LINE's side only (as OA Manager does): our coupons table has never seen it.
+    const made = await fetch(`${stack.emulatorUrl}/v2/bot/coupon`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer local-channel-access-token', 'content-type': 'application/json' },
+      body: JSON.stringify({
+        title: 'OA Manager 限定',
+        startTimestamp: Math.floor(Date.now() / 1000) - 60,
+        endTimestamp: Math.floor(Date.now() / 1000) + 86_400,
+        maxUseCountPerTicket: 1,
+        acquisitionCondition: { type: 'normal' },
+        visibility: 'UNLISTED',
+        timezone: 'ASIA_TOKYO',
+        reward: { type: 'free' },
+      }),
+    });
+    const { couponId } = (await made.json()) as { couponId: string };
+    const { code, json } = await cli(couponsCommand, 'set-group-coupon', couponId);
+    expect(code).toBe(0);
+    expect(json).toMatchObject({
+      groupCoupon: couponId,
+      coupon: { title: 'OA Manager 限定', status: 'RUNNING' },
+    });
+    await cli(couponsCommand, 'set-group-coupon', '--none');
+  });
+
   it('Ctrl-C stops everything it started: nothing left listening', async () => {
     const port = Number(new URL(stack.dynamoDbEndpoint).port);
     const code = await stack.interrupt();
