@@ -214,6 +214,8 @@ describe('npm start on a busy port', () => {
           `npm start failed: port ${port} is in use, so ${what} cannot start there: set ${variable} to a free port`,
         );
         expect(output).not.toMatch(/\n\s+at /);
+        // What had started before (DynamoDB Local, the emulator) was stopped again.
+        if (variable === 'PORT') await assertPortFree(ports.DYNAMODB_LOCAL_PORT, '0.0.0.0', variable, what);
       } finally {
         busy.close();
       }
