@@ -38,8 +38,11 @@ export interface StoredGroup {
 
 /** What a save changes in the registry's counts, written in the same transaction (exactly once). */
 export interface RegistryChange {
-  /** The status the chat leaves, when the save changes it (`null`: a chat new to the registry). */
-  statusFrom?: GroupStatus | null;
+  /**
+   * The chat as it was, when the save changes its status (`null`: new to the registry). Moves the
+   * per-status counts, and the per-day counts of joins, leaves and ejections.
+   */
+  previous?: Pick<Group, 'status' | 'statusChangedAt'> | null;
   /** The leave bursts a removal counts in. */
   bursts?: Pick<LeaveBurst, 'burstId' | 'windowStart' | 'windowEnd' | 'activeAtStart'>[];
 }
@@ -51,6 +54,16 @@ export interface RegistryStats {
   /** Marks the burst a mass leave; false when it already was (someone else saw it first). */
   markMassLeave(burst: LeaveBurst, at: Date): Promise<boolean>;
   latestMassLeave(): Promise<LeaveBurst | undefined>;
+  /** Joins, leaves and ejections on these days (YYYY-MM-DD, Japan time), one read per 100 days. */
+  daily(days: string[]): Promise<DailyCounts[]>;
+}
+
+/** What happened to the registry on one day (Japan time): the overview's chart. */
+export interface DailyCounts {
+  day: string;
+  joins: number;
+  leaves: number;
+  ejections: number;
 }
 
 /** What `touchActivity` found: applied, or the chat as it is, for the recorded path. */
@@ -86,6 +99,14 @@ export interface GroupDirectory {
   getMany(groupIds: string[]): Promise<Map<string, Group>>;
   /** Chats with a status, newest change first, a page at a time (never a Scan). */
   pagesByStatus(status: GroupStatus, options?: { since?: string; limit?: number }): AsyncIterable<Group[]>;
+  /**
+   * One page for a screen: up to `limit` chats with a status, newest change first, whose name
+   * contains `q`; `cursor` continues where the last page stopped.
+   */
+  page(
+    status: GroupStatus,
+    options: { limit: number; q?: string; cursor?: string },
+  ): Promise<{ groups: Group[]; cursor?: string }>;
 }
 
 /**
@@ -160,6 +181,8 @@ export interface CampaignStore {
   /** Records an outcome; false if the delivery is already final. */
   settle(delivery: Delivery, status: DeliveryStatus, attempts: number, reason?: string): Promise<boolean>;
   deliveries(campaignId: string): Promise<Delivery[]>;
+  /** Every campaign, newest first (an operator's campaigns: tens, not millions). */
+  list(): Promise<Campaign[]>;
 }
 
 /** LINE's coupon endpoints. */

@@ -205,7 +205,9 @@ function toRecord(event: ChatEvent, decision: GroupEventRecord['decision'], grou
 
 /** The status a save moves the chat from, for the registry's counts. */
 export const statusChange = (before: Group | undefined, group: Group) =>
-  before?.status === group.status ? {} : { statusFrom: before?.status ?? null };
+  before?.status === group.status
+    ? {}
+    : { previous: before ? { status: before.status, statusChangedAt: before.statusChangedAt } : null };
 
 /** Metrics and the operator-facing warning, once per status change that a save made. */
 export function report(

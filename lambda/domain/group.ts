@@ -75,3 +75,13 @@ export interface Group {
   /** Set while `status` is `left` or `ejected`. */
   leaveReason?: LeaveReason;
 }
+
+/** What a status change is, on the overview's chart. */
+export const CHANGE_KIND: Record<GroupStatus, 'joins' | 'leaves' | 'ejections'> = {
+  active: 'joins',
+  left: 'leaves',
+  ejected: 'ejections',
+};
+
+/** The day (YYYY-MM-DD) of an ISO time in Japan (UTC+9 all year), where operators read the chart. */
+export const japanDay = (iso: string) => new Date(Date.parse(iso) + 9 * 3_600_000).toISOString().slice(0, 10);

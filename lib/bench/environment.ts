@@ -57,6 +57,7 @@ export async function startBenchEnvironment(emulator: Partial<EmulatorOptions> =
     const at = new Date().toISOString();
     const groups: (Group & { version: number })[] = Array.from({ length: count }, (_, i) => ({
       groupId: newGroupId(),
+      groupName: `店舗グループ ${i}`,
       chatType: 'group',
       firstSeenAt: at,
       joinedAt: at,

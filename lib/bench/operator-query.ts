@@ -1,5 +1,8 @@
 import { paginateScan } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbCampaignStore } from '../../lambda/adapters/dynamodb/campaign-store';
 import { DynamoDbGroupRegistry } from '../../lambda/adapters/dynamodb/group-registry';
+import { DynamoDbRegistryStats } from '../../lambda/adapters/dynamodb/registry-stats';
+import { registryOverview } from '../../lambda/app/overview';
 import type { BenchEnvironment } from './environment';
 import { median, round, timed } from './stats';
 
@@ -9,6 +12,11 @@ export interface QueryFigure {
   byStatusMs: number;
   scanMs: number;
   ratio: number;
+  /** The operators' overview (counts, 30 days of joins/leaves/ejections, latest ejections, campaigns). */
+  overviewMs: number;
+  /** One screen of 50 active groups, and a search by name through the same index. */
+  groupsPageMs: number;
+  groupsSearchMs: number;
 }
 
 /** "Which groups were we ejected from?" in a large table: the byStatus Query next to a Scan. */
@@ -45,7 +53,22 @@ export async function benchOperatorQuery(
     if (scanned !== ejected) throw new Error(`scan found ${scanned}, expected ${ejected}`);
     scanTimes.push(s);
   }
+  const stats = new DynamoDbRegistryStats(bench.documents, bench.tables.registryStats);
+  const campaigns = new DynamoDbCampaignStore(bench.documents, bench.tables);
+  const overviewTimes: number[] = [];
+  const pageTimes: number[] = [];
+  const searchTimes: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    overviewTimes.push(
+      (await timed(() => registryOverview({ stats, directory: registry, campaigns }, new Date())))[1],
+    );
+    pageTimes.push((await timed(() => registry.page('active', { limit: 50 })))[1]);
+    searchTimes.push((await timed(() => registry.page('active', { limit: 50, q: 'グループ 4242' })))[1]);
+  }
   return {
+    overviewMs: round(median(overviewTimes)),
+    groupsPageMs: round(median(pageTimes)),
+    groupsSearchMs: round(median(searchTimes)),
     groups: total,
     ejected,
     byStatusMs: round(median(queryTimes)),

@@ -58,6 +58,9 @@ class MemoryCampaignStore implements CampaignStore {
     Object.assign(row, { status, attempts, ...(reason && { reason }) });
     return true;
   }
+  async list() {
+    return [...this.campaigns.values()];
+  }
   async deliveries(campaignId: string) {
     return [...this.rows.values()].filter((d) => d.campaignId === campaignId);
   }

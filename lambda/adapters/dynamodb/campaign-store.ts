@@ -5,9 +5,11 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   paginateQuery,
+  paginateScan,
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { CampaignStore } from '../../app/ports';
 import type { Campaign, Delivery, DeliveryStatus } from '../../domain/campaign';
 
 // Conditions named for the rule they enforce.
@@ -16,7 +18,7 @@ const campaignIsNew = 'attribute_not_exists(campaignId)';
 const deliveryIsOpen = '#status IN (:pending, :failed)';
 
 /** The campaigns and deliveries tables. */
-export class DynamoDbCampaignStore {
+export class DynamoDbCampaignStore implements CampaignStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tables: { campaigns: string; deliveries: string },
@@ -149,5 +151,13 @@ export class DynamoDbCampaignStore {
     );
     for await (const page of pages) items.push(...((page.Items ?? []) as Delivery[]));
     return items;
+  }
+
+  async list(): Promise<Campaign[]> {
+    const campaigns: Campaign[] = [];
+    for await (const page of paginateScan({ client: this.client }, { TableName: this.tables.campaigns })) {
+      campaigns.push(...((page.Items ?? []) as Campaign[]));
+    }
+    return campaigns.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   }
 }

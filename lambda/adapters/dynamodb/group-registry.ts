@@ -19,12 +19,12 @@ import type {
   StoredGroup,
   TouchResult,
 } from '../../app/ports';
-import type { Group, GroupStatus } from '../../domain/group';
+import { CHANGE_KIND, type Group, type GroupStatus, japanDay } from '../../domain/group';
 import { isRoutineActivity } from '../../domain/lifecycle';
 import { BY_ENRICHMENT_DUE_INDEX, BY_STATUS_INDEX, type TableRole } from './tables';
 
-// DynamoDB allows 100 items per transaction: the chat, the status counts and two leave bursts.
-export const MAX_EVENTS_PER_SAVE = 96;
+// DynamoDB allows 100 items per transaction: the chat, the status and day counts, two leave bursts.
+export const MAX_EVENTS_PER_SAVE = 95;
 
 interface GroupItem extends Group {
   version: number;
@@ -54,6 +54,17 @@ const routineActivity =
   'AND firstSeenAt <= :windowStart))';
 /** `lastActivityAt` only ever moves forward: a maximum, so a redelivery or a stale event changes nothing. */
 const activityIsNewer = '(attribute_not_exists(lastActivityAt) OR lastActivityAt < :at)';
+
+/** Chats read per request while searching by name, and at most per screen. */
+const SEARCH_STEP = 500;
+const SEARCH_BUDGET = 5000;
+
+/** A chat's key in the byStatus index: where the next screen starts. */
+const indexKeyOf = (group: Group) => ({
+  groupId: group.groupId,
+  status: group.status,
+  statusChangedAt: group.statusChangedAt,
+});
 
 const fromItem = (item: Record<string, unknown>): StoredGroup => {
   const { version, updatedAt: _updatedAt, ...group } = item as unknown as GroupItem;
@@ -168,17 +179,31 @@ export class DynamoDbGroupRegistry implements GroupRegistry, GroupDirectory {
   ): NonNullable<TransactWriteCommandInput['TransactItems']> {
     const TableName = this.options.tables.registryStats;
     const updates: NonNullable<TransactWriteCommandInput['TransactItems']> = [];
-    if (change.statusFrom !== undefined && change.statusFrom !== group.status) {
+    const { previous } = change;
+    if (previous !== undefined && previous?.status !== group.status) {
+      const from = previous?.status;
       updates.push({
         Update: {
           TableName,
           Key: { statKey: 'status' },
-          UpdateExpression: change.statusFrom ? 'ADD #to :one, #from :minus' : 'ADD #to :one',
-          ExpressionAttributeNames: {
-            '#to': group.status,
-            ...(change.statusFrom && { '#from': change.statusFrom }),
-          },
-          ExpressionAttributeValues: { ':one': 1, ...(change.statusFrom && { ':minus': -1 }) },
+          UpdateExpression: from ? 'ADD #to :one, #from :minus' : 'ADD #to :one',
+          ExpressionAttributeNames: { '#to': group.status, ...(from && { '#from': from }) },
+          ExpressionAttributeValues: { ':one': 1, ...(from && { ':minus': -1 }) },
+        },
+      });
+      // The same moment read again (a leave that turns out an ejection) moves that day's count;
+      // a new moment (a rejoin after a leave) adds one on its own day.
+      const reread = previous !== null && previous.statusChangedAt === group.statusChangedAt;
+      const day = japanDay(group.statusChangedAt);
+      const kind = CHANGE_KIND[group.status];
+      const undo = reread && previous ? CHANGE_KIND[previous.status] : undefined;
+      updates.push({
+        Update: {
+          TableName,
+          Key: { statKey: `day#${day}` },
+          UpdateExpression: `SET #day = :day ADD #kind :one${undo ? ', #undo :minus' : ''}`,
+          ExpressionAttributeNames: { '#day': 'day', '#kind': kind, ...(undo && { '#undo': undo }) },
+          ExpressionAttributeValues: { ':day': day, ':one': 1, ...(undo && { ':minus': -1 }) },
         },
       });
     }
@@ -283,6 +308,45 @@ export class DynamoDbGroupRegistry implements GroupRegistry, GroupDirectory {
     for await (const page of pages) {
       yield (page.Items ?? []).map((item) => fromItem(item).group);
     }
+  }
+
+  async page(
+    status: GroupStatus,
+    options: { limit: number; q?: string; cursor?: string },
+  ): Promise<{ groups: Group[]; cursor?: string }> {
+    const groups: Group[] = [];
+    let start = options.cursor
+      ? (JSON.parse(Buffer.from(options.cursor, 'base64url').toString()) as Record<string, unknown>)
+      : undefined;
+    // A name filter is applied after the read: read in larger steps, and stop after a bounded
+    // number of chats looked at, so a rare name still answers quickly (with a cursor to go on).
+    let examined = 0;
+    do {
+      const { Items, LastEvaluatedKey, ScannedCount } = await this.options.client.send(
+        new QueryCommand({
+          TableName: this.options.tables.groups,
+          IndexName: BY_STATUS_INDEX,
+          KeyConditionExpression: '#status = :status',
+          ...(options.q && { FilterExpression: 'contains(groupName, :q)' }),
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':status': status, ...(options.q && { ':q': options.q }) },
+          ScanIndexForward: false,
+          Limit: options.q ? SEARCH_STEP : options.limit - groups.length,
+          ...(start && { ExclusiveStartKey: start }),
+        }),
+      );
+      examined += ScannedCount ?? 0;
+      const items = Items ?? [];
+      const taken = items.slice(0, options.limit - groups.length).map((item) => fromItem(item).group);
+      groups.push(...taken);
+      // A screen filled in the middle of a read goes on after its last chat, not after the read.
+      const last = taken.at(-1);
+      start = taken.length < items.length && last ? indexKeyOf(last) : LastEvaluatedKey;
+    } while (start && groups.length < options.limit && examined < SEARCH_BUDGET);
+    return {
+      groups,
+      ...(start && { cursor: Buffer.from(JSON.stringify(start)).toString('base64url') }),
+    };
   }
 
   /** The chat's most recent event records, newest first. */

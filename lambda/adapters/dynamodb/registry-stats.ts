@@ -1,6 +1,11 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { RegistryStats } from '../../app/ports';
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { DailyCounts, RegistryStats } from '../../app/ports';
 import type { GroupStatus } from '../../domain/group';
 import type { LeaveBurst } from '../../domain/mass-leave';
 
@@ -67,6 +72,31 @@ export class DynamoDbRegistryStats implements RegistryStats {
         if (!(error instanceof ConditionalCheckFailedException)) throw error; // an older burst
       });
     return true;
+  }
+
+  async daily(days: string[]): Promise<DailyCounts[]> {
+    const found = new Map<string, Record<string, unknown>>();
+    for (let i = 0; i < days.length; i += 100) {
+      let keys: Record<string, unknown>[] = days.slice(i, i + 100).map((day) => ({ statKey: `day#${day}` }));
+      while (keys.length > 0) {
+        const { Responses, UnprocessedKeys } = await this.client.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys } } }),
+        );
+        for (const item of Responses?.[this.tableName] ?? []) found.set(String(item.day), item);
+        keys = UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+      }
+    }
+    const count = (item: Record<string, unknown> | undefined, kind: string) =>
+      Math.max(0, Number(item?.[kind] ?? 0));
+    return days.map((day) => {
+      const item = found.get(day);
+      return {
+        day,
+        joins: count(item, 'joins'),
+        leaves: count(item, 'leaves'),
+        ejections: count(item, 'ejections'),
+      };
+    });
   }
 
   async latestMassLeave(): Promise<LeaveBurst | undefined> {
