@@ -3,12 +3,7 @@ import { readFileSync } from 'node:fs';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DynamoDbCampaignStore } from '../../lambda/adapters/dynamodb/campaign-store';
 import { DynamoDbGroupRegistry } from '../../lambda/adapters/dynamodb/group-registry';
-import {
-  type CampaignDeps,
-  campaignStatus,
-  deliverCampaign,
-  planCampaign,
-} from '../../lambda/app/campaign/run-campaign';
+import { type CampaignDeps, campaignStatus, runCampaign } from '../../lambda/app/campaign/run-campaign';
 import { RateLimiter } from '../../lambda/app/campaign/rate-limiter';
 import type { CampaignSummary } from '../../lambda/domain/campaign';
 import type { Message } from '../../lambda/domain/messages';
@@ -119,20 +114,21 @@ export async function campaignCommand(
       concurrency: Number(values.concurrency),
       maxAttempts: 5,
     };
-    const plan = await planCampaign(spec, { ignoreQuota: values['ignore-quota'] }, deps);
-    if (!values.json) {
-      out(
-        `campaign ${spec.campaignId}: ${plan.groupIds.length} active group(s) to go, about ${plan.cost} message(s)` +
-          (plan.remainingQuota === undefined
-            ? ' (no monthly limit)'
-            : ` of ${plan.remainingQuota} left this month`),
-      );
-    }
-    const bar = progressBar(plan.groupIds.length);
-    await deliverCampaign(plan.campaign, plan.groupIds, deps, (_groupId, outcome) => bar.tick(outcome));
-    const { summary } = await campaignStatus(spec.campaignId, { store });
-    if (summary.failed === 0 && summary.pending === 0)
-      await store.update(spec.campaignId, { status: 'done' });
+    let bar: ReturnType<typeof progressBar> | undefined;
+    const summary = await runCampaign(spec, { ignoreQuota: values['ignore-quota'] }, deps, {
+      planned: (plan) => {
+        if (!values.json) {
+          out(
+            `campaign ${spec.campaignId}: ${plan.groupIds.length} active group(s) to go, about ${plan.cost} message(s)` +
+              (plan.remainingQuota === undefined
+                ? ' (no monthly limit)'
+                : ` of ${plan.remainingQuota} left this month`),
+          );
+        }
+        bar = progressBar(plan.groupIds.length);
+      },
+      outcome: (_groupId, outcome) => bar?.tick(outcome),
+    });
     out(values.json ? JSON.stringify(summary, null, 2) : describe(summary));
     return summary.failed + summary.pending === 0 ? 0 : 1;
   } finally {

@@ -1,6 +1,7 @@
 /** The local stack's fixed, documented defaults; the CLIs find `npm start`'s services here. */
 export const localDefaults = {
   webhookPort: 3000,
+  consolePort: 3001,
   dynamoDbPort: 8000,
   lineEmulatorPort: 8090,
   channelSecret: 'local-channel-secret',

@@ -14,6 +14,10 @@ import { conversationLines, describeEvent } from './line-emulator/conversation';
 import { startLineEmulator, type LineEmulator } from './line-emulator/server';
 import { DynamoDbInbox } from '../../lambda/adapters/dynamodb/inbox';
 import { documentClient } from '../../lambda/adapters/dynamodb/document-client';
+import { channelCredentials } from '../../lambda/runtime/secrets';
+import { lineApiFor } from '../../lambda/runtime/line-client';
+import { consoleDeps } from '../console/deps';
+import { startConsole } from '../console/server';
 import { startLocalProcessing, type LocalProcessing } from './processing';
 import { startWebhookServer, type WebhookServer } from './webhook-server';
 
@@ -31,6 +35,7 @@ export interface LocalStack {
   tables: Record<TableRole, string>;
   channelSecret: string;
   processing: LocalProcessing;
+  consoleUrl: string;
   stop(): Promise<void>;
 }
 
@@ -126,8 +131,21 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     stops.push(() => webhook.close());
 
+    const consolePort = Number(env.CONSOLE_PORT || localDefaults.consolePort);
+    const operatorConsole = await startConsole(
+      consoleDeps({
+        client: documentClient(config),
+        tables: config.tables,
+        line: lineApiFor(await channelCredentials(config), env.LINE_API_BASE_URL),
+        log: (line) => print(line),
+      }),
+      consolePort,
+    );
+    stops.push(() => operatorConsole.close());
+
     print('line-groups is running on this machine:');
     print(`  webhook         POST ${webhook.url}  (stores the events, answers 200)`);
+    print(`  console         ${operatorConsole.url}  (operators: groups, ejections, coupons, campaigns)`);
     print(`  processor       the inbox table's stream, read as Lambda reads it (${config.tables.inbox})`);
     print(
       `  DynamoDB        ${env.DYNAMODB_ENDPOINT}${dynamoDb ? (options.persist ? ` (DynamoDB Local, data in ${localDefaults.persistDir}/)` : ' (DynamoDB Local, in memory)') : ''}`,
@@ -137,7 +155,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         `                  DynamoDB Local has no bind option: it listens on every interface (port ${dynamoDb.port}), telemetry off`,
       );
     }
-    print('  (the webhook server and the LINE emulator listen on 127.0.0.1 only)');
+    print('  (the webhook server, the console and the LINE emulator listen on 127.0.0.1 only)');
     print(`  tables          ${Object.values(config.tables).join(', ')}`);
     print(
       `  LINE API        ${env.LINE_API_BASE_URL}${emulator ? ' (LINE platform emulator; messages at /emulator/messages)' : ''}`,
@@ -158,6 +176,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       tables: config.tables,
       channelSecret: env.LINE_CHANNEL_SECRET,
       processing,
+      consoleUrl: operatorConsole.url,
       stop,
     };
   } catch (error) {

@@ -191,6 +191,7 @@ describe('npm start on a busy port', () => {
           PORT: await freePort(),
           LINE_EMULATOR_PORT: await freePort(),
           DYNAMODB_LOCAL_PORT: await freePort(),
+          CONSOLE_PORT: await freePort(),
         };
         const child = spawn(
           process.execPath,

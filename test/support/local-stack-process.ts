@@ -4,6 +4,7 @@ import { freePort } from '../../lib/local/ports';
 
 export interface LocalStackProcess {
   webhookUrl: string;
+  consoleUrl: string;
   emulatorUrl: string;
   dynamoDbEndpoint: string;
   output(): string;
@@ -19,6 +20,7 @@ export async function startLocalStackProcess(env: Record<string, string> = {}): 
     PORT: await freePort(),
     LINE_EMULATOR_PORT: await freePort(),
     DYNAMODB_LOCAL_PORT: await freePort(),
+    CONSOLE_PORT: await freePort(),
   };
   const child: ChildProcess = spawn(
     process.execPath,
@@ -48,6 +50,7 @@ export async function startLocalStackProcess(env: Record<string, string> = {}): 
   }
   return {
     webhookUrl: `http://127.0.0.1:${ports.PORT}/webhook`,
+    consoleUrl: `http://127.0.0.1:${ports.CONSOLE_PORT}/`,
     emulatorUrl: env.LINE_API_BASE_URL ?? `http://127.0.0.1:${ports.LINE_EMULATOR_PORT}`,
     dynamoDbEndpoint: env.DYNAMODB_ENDPOINT ?? `http://127.0.0.1:${ports.DYNAMODB_LOCAL_PORT}`,
     output: () => output,

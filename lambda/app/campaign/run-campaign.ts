@@ -225,3 +225,37 @@ export async function campaignStatus(
   ]);
   return { ...(campaign && { campaign }), summary: summarize(campaignId, deliveries) };
 }
+
+/** What a campaign to every active group would cost now, before anything is written. */
+export async function estimateCampaign(
+  deps: Pick<CampaignDeps, 'registry' | 'line'>,
+): Promise<{ groups: number; cost: number; remainingQuota?: number }> {
+  let groups = 0;
+  let cost = 0;
+  for await (const page of deps.registry.pagesByStatus('active')) {
+    groups += page.length;
+    for (const group of page) cost += pushCost(group.memberCount);
+  }
+  const remainingQuota = await deps.line.remainingQuota();
+  return { groups, cost, ...(remainingQuota !== undefined && { remainingQuota }) };
+}
+
+/**
+ * A whole campaign from this process (the CLI without --aws, the console): plan, push, and mark
+ * it done when every group was reached. Re-running it resumes.
+ */
+export async function runCampaign(
+  spec: Pick<Campaign, 'campaignId' | 'couponId' | 'messages'>,
+  options: { ignoreQuota: boolean },
+  deps: CampaignDeps,
+  events: { planned?: (plan: Plan) => void; outcome?: (groupId: string, outcome: Outcome) => void } = {},
+): Promise<CampaignSummary> {
+  const plan = await planCampaign(spec, options, deps);
+  events.planned?.(plan);
+  await deps.store.update(spec.campaignId, { status: 'sending' });
+  await deliverCampaign(plan.campaign, plan.groupIds, deps, events.outcome);
+  const { summary } = await campaignStatus(spec.campaignId, deps);
+  if (summary.failed === 0 && summary.pending === 0)
+    await deps.store.update(spec.campaignId, { status: 'done' });
+  return summary;
+}

@@ -1,0 +1,238 @@
+import { readFileSync } from 'node:fs';
+import { Hono } from 'hono';
+import { html } from 'hono/html';
+import { campaignStatus, estimateCampaign } from '../../lambda/app/campaign/run-campaign';
+import { leaveGroup } from '../../lambda/app/leave-group';
+import { createCoupon, setGroupCoupon } from '../../lambda/app/manage-coupons';
+import { registryOverview } from '../../lambda/app/overview';
+import type { GroupStatus } from '../../lambda/domain/group';
+import { defaultLifecyclePolicy } from '../../lambda/domain/lifecycle';
+import { InvalidMessageError } from '../../lambda/domain/messages';
+import { welcomeMessages } from '../../lambda/domain/replies';
+import { loadTemplates } from '../../lambda/domain/templates';
+import { campaignMessages, defaultCampaignId } from '../cli/campaign';
+import type { ConsoleDeps } from './deps';
+import { localOnly } from './security';
+import { CSS, layout } from './views/layout';
+import {
+  campaignProgress,
+  campaignsPage,
+  couponsPage,
+  groupPage,
+  groupsPage,
+  overviewPage,
+  templatesPage,
+} from './views/pages';
+
+const STATUSES: GroupStatus[] = ['active', 'left', 'ejected'];
+const HTMX = readFileSync(require.resolve('htmx.org/dist/htmx.min.js'), 'utf8');
+const PAGE_SIZE = 50;
+
+/**
+ * The operators' console: thin pages over the same use cases as the CLIs (lambda/app), rendered
+ * on the server with escaped output; htmx only follows a running campaign.
+ */
+export function createConsoleApp(deps: ConsoleDeps, port: number): Hono {
+  const app = new Hono();
+  app.use('*', localOnly(port));
+  app.get('/assets/htmx.min.js', (c) =>
+    c.body(HTMX, 200, { 'content-type': 'text/javascript; charset=utf-8' }),
+  );
+  app.get('/assets/console.css', (c) => c.body(CSS, 200, { 'content-type': 'text/css; charset=utf-8' }));
+
+  const couponDeps = { line: deps.line, coupons: deps.coupons, settings: deps.settings, now: deps.now };
+  const problem = (error: unknown) => ({ error: (error as Error).message });
+
+  app.get('/', async (c) => {
+    const view = await registryOverview(
+      { stats: deps.stats, directory: deps.registry, campaigns: deps.campaigns },
+      deps.now(),
+    );
+    return c.html(layout('概要', overviewPage(view), '/'));
+  });
+
+  app.get('/groups', async (c) => {
+    const requested = c.req.query('status') as GroupStatus | undefined;
+    const status = requested && STATUSES.includes(requested) ? requested : 'active';
+    const q = (c.req.query('q') ?? '').trim();
+    const cursor = c.req.query('cursor');
+    const page = await deps.registry.page(status, {
+      limit: PAGE_SIZE,
+      ...(q && { q }),
+      ...(cursor && { cursor }),
+    });
+    return c.html(layout('グループ', groupsPage({ status, q, ...page }), '/groups'));
+  });
+
+  const showGroup = async (groupId: string, message?: { ok?: string; error?: string }) => {
+    const group = await deps.registry.get(groupId);
+    if (!group) return undefined;
+    const events = await deps.registry.recentEvents(groupId, 50);
+    return layout(group.groupName ?? groupId, groupPage(group, events, message), '/groups');
+  };
+  app.get('/groups/:groupId', async (c) => {
+    const page = await showGroup(c.req.param('groupId'));
+    return page ? c.html(page) : c.html(layout('見つかりません', '', '/groups'), 404);
+  });
+  app.post('/groups/:groupId/leave', async (c) => {
+    const groupId = c.req.param('groupId');
+    const form = await c.req.parseBody();
+    let message: { ok?: string; error?: string };
+    if (form.confirm !== 'yes') message = { error: '確認のチェックがありません' };
+    else {
+      try {
+        await leaveGroup(groupId, {
+          registry: deps.registry,
+          line: deps.line,
+          policy: defaultLifecyclePolicy,
+          now: deps.now,
+        });
+        message = { ok: 'LINE に退出を依頼しました。退出は left_by_operator として記録されます。' };
+      } catch (error) {
+        message = problem(error);
+      }
+    }
+    const page = await showGroup(groupId, message);
+    return page
+      ? c.html(page, message.error ? 400 : 200)
+      : c.html(layout('見つかりません', '', '/groups'), 404);
+  });
+
+  const showCoupons = async (message?: { ok?: string; error?: string }) =>
+    layout(
+      'クーポン',
+      couponsPage({
+        coupons: await deps.coupons.list(),
+        ...((await deps.settings.groupCouponId()) && { groupCouponId: await deps.settings.groupCouponId() }),
+        ...(message && { message }),
+      }),
+      '/coupons',
+    );
+  app.get('/coupons', async (c) => c.html(await showCoupons()));
+  app.post('/coupons', async (c) => {
+    const form = await c.req.parseBody();
+    try {
+      const now = deps.now();
+      const coupon = await createCoupon(
+        {
+          title: String(form.title ?? ''),
+          startsAt: now,
+          endsAt: new Date(now.getTime() + Number(form.days ?? 30) * 86_400_000),
+          reward: { type: 'discount', percentage: Number(form.percentage ?? 10) },
+          ...(form.keyword && { keyword: String(form.keyword) }),
+        },
+        couponDeps,
+      );
+      return c.html(await showCoupons({ ok: `クーポン ${coupon.couponId} を作成しました` }));
+    } catch (error) {
+      return c.html(await showCoupons(problem(error)), 400);
+    }
+  });
+  app.post('/coupons/group-coupon', async (c) => {
+    const couponId = String((await c.req.parseBody()).couponId ?? '').trim();
+    try {
+      const coupon = await setGroupCoupon(couponId || undefined, couponDeps);
+      return c.html(
+        await showCoupons({
+          ok: coupon
+            ? `グループクーポンを ${coupon.title}（${coupon.couponId}）にしました`
+            : 'グループクーポンを解除しました',
+        }),
+      );
+    } catch (error) {
+      return c.html(await showCoupons(problem(error)), 400);
+    }
+  });
+
+  const showTemplates = async (
+    overrides: Record<string, unknown>,
+    text: string,
+    errors: { property: string; message: string }[],
+    saved = false,
+  ) => {
+    const groupCouponId = await deps.settings.groupCouponId();
+    const coupon = groupCouponId ? await deps.coupons.get(groupCouponId) : undefined;
+    let preview = welcomeMessages(loadTemplates({}), coupon);
+    try {
+      preview = welcomeMessages(loadTemplates(overrides), coupon);
+    } catch {
+      // Invalid: the errors say why; the preview shows the defaults.
+    }
+    return layout('ボットの文言', templatesPage({ overrides: text, errors, preview, saved }), '/coupons');
+  };
+  app.get('/templates', async (c) => {
+    const overrides = await deps.settings.templateOverrides();
+    return c.html(await showTemplates(overrides, JSON.stringify(overrides, null, 2), []));
+  });
+  app.post('/templates', async (c) => {
+    const text = String((await c.req.parseBody()).overrides ?? '{}');
+    let overrides: Record<string, unknown>;
+    try {
+      overrides = JSON.parse(text) as Record<string, unknown>;
+    } catch (error) {
+      return c.html(
+        await showTemplates({}, text, [
+          { property: 'templates', message: `JSON ではありません: ${(error as Error).message}` },
+        ]),
+        400,
+      );
+    }
+    try {
+      await deps.settings.setTemplateOverrides(overrides);
+    } catch (error) {
+      if (!(error instanceof InvalidMessageError)) throw error;
+      return c.html(await showTemplates(overrides, text, error.details), 400);
+    }
+    return c.html(await showTemplates(overrides, text, [], true));
+  });
+
+  const showCampaigns = async (
+    extra: Parameters<typeof campaignsPage>[0]['estimate'],
+    message?: { ok?: string; error?: string },
+  ) =>
+    layout(
+      'キャンペーン',
+      campaignsPage({
+        campaigns: await deps.campaigns.list(),
+        coupons: await deps.coupons.list(),
+        ...(extra && { estimate: extra }),
+        ...(message && { message }),
+      }),
+      '/campaigns',
+    );
+  app.get('/campaigns', async (c) => c.html(await showCampaigns(undefined)));
+  app.post('/campaigns/estimate', async (c) => {
+    const couponId = String((await c.req.parseBody()).couponId ?? '');
+    const estimate = await estimateCampaign({ registry: deps.registry, line: deps.line });
+    return c.html(await showCampaigns({ couponId, ...estimate }));
+  });
+  app.post('/campaigns', async (c) => {
+    const couponId = String((await c.req.parseBody()).couponId ?? '');
+    if (!(await deps.coupons.get(couponId)))
+      return c.html(await showCampaigns(undefined, { error: `クーポン ${couponId} がありません` }), 400);
+    const messages = campaignMessages(couponId);
+    const campaignId = defaultCampaignId(couponId, messages);
+    await deps.startCampaign({ campaignId, couponId, messages });
+    return c.redirect(`/campaigns/${encodeURIComponent(campaignId)}`, 303);
+  });
+  const progress = async (campaignId: string) => {
+    const { campaign, summary } = await campaignStatus(campaignId, { store: deps.campaigns });
+    return { campaign, fragment: campaignProgress(campaignId, summary, campaign?.plannedGroups) };
+  };
+  app.get('/campaigns/:campaignId', async (c) => {
+    const campaignId = c.req.param('campaignId');
+    const { campaign, fragment } = await progress(campaignId);
+    const body = html`<p>クーポン <code>${campaign?.couponId ?? '-'}</code></p>
+      ${fragment}`;
+    return c.html(layout(`キャンペーン ${campaignId}`, body, '/campaigns'));
+  });
+  app.get('/campaigns/:campaignId/progress', async (c) =>
+    c.html((await progress(c.req.param('campaignId'))).fragment),
+  );
+
+  app.onError((error, c) => {
+    console.error(`console: ${error.message}`);
+    return c.html(layout('エラー', `${error.message}`, c.req.path), 500);
+  });
+  return app;
+}

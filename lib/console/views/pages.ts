@@ -1,0 +1,374 @@
+import { html } from 'hono/html';
+import type { Overview } from '../../../lambda/app/overview';
+import type { GroupEventRecord } from '../../../lambda/app/ports';
+import type { Campaign, CampaignSummary } from '../../../lambda/domain/campaign';
+import type { Coupon } from '../../../lambda/domain/coupons';
+import type { Group, GroupStatus } from '../../../lambda/domain/group';
+import type { Message } from '../../../lambda/domain/messages';
+import { DECISION_LABELS, DELIVERY_LABELS, REASON_LABELS, STATUS_LABELS } from '../labels';
+import { dailyChart } from './chart';
+import { labelled } from './layout';
+
+const when = (iso: string | undefined) => (iso ? iso.replace('T', ' ').slice(0, 19) : '-');
+const notice = (message?: { ok?: string; error?: string }) =>
+  message?.error
+    ? html`<p class="error" role="alert">${message.error}</p>`
+    : message?.ok
+      ? html`<p class="ok" role="status">${message.ok}</p>`
+      : '';
+
+export function overviewPage(view: Overview) {
+  return html`
+    <section class="cards">
+      ${(['active', 'left', 'ejected'] as GroupStatus[]).map(
+        (s) =>
+          html`<a class="card" href="/groups?status=${s}" data-status="${s}">
+            <div>${labelled(STATUS_LABELS, s)}</div>
+            <div class="n">${view.counts[s].toLocaleString('ja-JP')}</div>
+          </a>`,
+      )}
+    </section>
+    <h2>日ごとの参加・退出・追い出し</h2>
+    ${dailyChart(view.days)}
+    <h2>最近の追い出し</h2>
+    ${groupTable(view.latestEjections, ['groupName', 'statusChangedAt', 'leaveReason'])}
+    <h2>実行中のキャンペーン</h2>
+    ${
+      view.runningCampaigns.length === 0
+        ? html`<p>ありません</p>`
+        : html`<ul>
+            ${view.runningCampaigns.map((c) => html`<li><a href="/campaigns/${encodeURIComponent(c.campaignId)}">${c.campaignId}</a> <code>${c.status}</code></li>`)}
+          </ul>`
+    }
+  `;
+}
+
+function groupTable(
+  groups: Group[],
+  columns: ('groupName' | 'statusChangedAt' | 'leaveReason' | 'memberCount' | 'status')[],
+) {
+  if (groups.length === 0) return html`<p>ありません</p>`;
+  const head: Record<string, string> = {
+    groupName: 'グループ名',
+    statusChangedAt: '状態が変わった時刻 (UTC)',
+    leaveReason: '理由',
+    memberCount: '人数',
+    status: '状態',
+  };
+  return html`<table>
+    <thead>
+      <tr>
+        ${columns.map((c) => html`<th>${head[c]}</th>`)}
+      </tr>
+    </thead>
+    <tbody>
+      ${groups.map(
+        (g) =>
+          html`<tr data-group="${g.groupId}">
+            ${columns.map((c) => {
+              switch (c) {
+                case 'groupName':
+                  return html`<td>
+                    <a href="/groups/${encodeURIComponent(g.groupId)}">${g.groupName ?? g.groupId}</a>
+                  </td>`;
+                case 'statusChangedAt':
+                  return html`<td>${when(g.statusChangedAt)}</td>`;
+                case 'leaveReason':
+                  return html`<td>${labelled(REASON_LABELS, g.leaveReason)}</td>`;
+                case 'memberCount':
+                  return html`<td>${g.memberCount ?? '-'}</td>`;
+                case 'status':
+                  return html`<td>${labelled(STATUS_LABELS, g.status)}</td>`;
+              }
+            })}
+          </tr>`,
+      )}
+    </tbody>
+  </table>`;
+}
+
+export function groupsPage(options: { status: GroupStatus; q: string; groups: Group[]; cursor?: string }) {
+  const next = new URLSearchParams({
+    status: options.status,
+    ...(options.q && { q: options.q }),
+    ...(options.cursor && { cursor: options.cursor }),
+  });
+  return html`
+    <form method="get" action="/groups">
+      <select name="status" aria-label="状態">
+        ${(['active', 'left', 'ejected'] as GroupStatus[]).map(
+          (s) =>
+            html`<option value="${s}" ${s === options.status ? html`selected` : ''}>
+              ${STATUS_LABELS[s]} (${s})
+            </option>`,
+        )}
+      </select>
+      <input name="q" value="${options.q}" placeholder="グループ名で検索" aria-label="グループ名" />
+      <button>表示</button>
+    </form>
+    ${groupTable(options.groups, ['groupName', 'status', 'leaveReason', 'memberCount', 'statusChangedAt'])}
+    ${options.cursor ? html`<p><a id="next" href="/groups?${next.toString()}">次へ</a></p>` : ''}
+  `;
+}
+
+export function groupPage(
+  group: Group,
+  events: GroupEventRecord[],
+  message?: { ok?: string; error?: string },
+) {
+  const rows: [string, unknown][] = [
+    ['状態 status', labelled(STATUS_LABELS, group.status)],
+    ['理由 leaveReason', labelled(REASON_LABELS, group.leaveReason)],
+    ['グループ名 groupName', group.groupName ?? '-'],
+    ['人数 memberCount', group.memberCount ?? '-'],
+    ['種類 chatType', group.chatType],
+    ['状態が変わった時刻 statusChangedAt', when(group.statusChangedAt)],
+    ['参加 joinedAt', when(group.joinedAt)],
+    ['退出 leftAt', when(group.leftAt)],
+    ['最後の発言など lastActivityAt', when(group.lastActivityAt)],
+    ['参加回数 joinCount', group.joinCount],
+  ];
+  return html`
+    ${notice(message)}
+    <p><code>${group.groupId}</code></p>
+    <table>
+      <tbody>
+        ${rows.map(
+          ([k, v]) =>
+            html`<tr>
+              <th>${k}</th>
+              <td>${v}</td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+    <h2>出来事と判断（なぜこの状態か）</h2>
+    <table>
+      <thead>
+        <tr>
+          <th>時刻 (UTC)</th>
+          <th>イベント</th>
+          <th>判断 decision</th>
+          <th>直後の状態</th>
+          <th>返信</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${events.map(
+          (e) =>
+            html`<tr>
+              <td>${when(e.eventAt)}</td>
+              <td>
+                <code>${e.eventType}</code
+                >${e.mode === 'standby' ? html` <code>standby</code>` : ''}${e.isRedelivery ? html` <code>redelivery</code>` : ''}
+              </td>
+              <td>${labelled(DECISION_LABELS, e.decision)}</td>
+              <td>
+                ${labelled(STATUS_LABELS, e.status)}
+                ${e.leaveReason ? labelled(REASON_LABELS, e.leaveReason) : ''}
+              </td>
+              <td>${e.reply ?? ''}</td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+    ${
+      group.status === 'active'
+        ? html`<h2>退出させる</h2>
+            <form
+              method="post"
+              action="/groups/${encodeURIComponent(group.groupId)}/leave"
+              onsubmit="return window.confirm('このグループから公式アカウントを退出させます。よろしいですか？')"
+            >
+              <label
+                ><input type="checkbox" name="confirm" value="yes" required />
+                このグループから退出させることを確認しました</label
+              >
+              <button class="danger">退出させる</button>
+            </form>`
+        : ''
+    }
+  `;
+}
+
+export function couponsPage(options: {
+  coupons: Coupon[];
+  groupCouponId?: string;
+  message?: { ok?: string; error?: string };
+}) {
+  return html`
+    ${notice(options.message)}
+    <p>
+      グループクーポン:
+      ${options.groupCouponId ? html`<code id="group-coupon">${options.groupCouponId}</code>` : html`<span id="group-coupon">なし</span>`}
+    </p>
+    <table>
+      <thead>
+        <tr>
+          <th>クーポン</th>
+          <th>期間 (UTC)</th>
+          <th>状態</th>
+          <th>キーワード</th>
+          <th></th>
+        </tr>
+      </thead>
+      <tbody>
+        ${options.coupons.map(
+          (c) =>
+            html`<tr data-coupon="${c.couponId}">
+              <td>${c.title} <code>${c.couponId}</code></td>
+              <td>${when(c.startsAt)} 〜 ${when(c.endsAt)}</td>
+              <td><code>${c.status}</code></td>
+              <td>${c.keyword ?? ''}</td>
+              <td>
+                <form method="post" action="/coupons/group-coupon" class="inline">
+                  <input type="hidden" name="couponId" value="${c.couponId}" /><button>
+                    グループクーポンにする
+                  </button>
+                </form>
+              </td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+    <form method="post" action="/coupons/group-coupon">
+      <input type="hidden" name="couponId" value="" /><button>グループクーポンを解除</button>
+    </form>
+    <h2>クーポンを作る</h2>
+    <form method="post" action="/coupons">
+      <label>タイトル <input name="title" required maxlength="60" /></label>
+      <label>割引率（%） <input name="percentage" type="number" min="1" max="99" value="10" /></label>
+      <label>有効日数 <input name="days" type="number" min="1" max="365" value="30" /></label>
+      <label>キーワード（任意） <input name="keyword" /></label>
+      <button>作成</button>
+    </form>
+    <h2>LINE Official Account Manager で作ったクーポンを使う</h2>
+    <form method="post" action="/coupons/group-coupon">
+      <label>クーポンID <input name="couponId" required /></label>
+      <button>取得してグループクーポンにする</button>
+    </form>
+    <p><a href="/templates">ボットの文言（テンプレート）を編集</a></p>
+  `;
+}
+
+export function templatesPage(options: {
+  overrides: string;
+  errors: { property: string; message: string }[];
+  preview: Message[];
+  saved?: boolean;
+}) {
+  return html`
+    ${options.saved ? html`<p class="ok" role="status">保存しました</p>` : ''}
+    ${
+      options.errors.length > 0
+        ? html`<div class="error" role="alert">
+            <p>LINE のルールに合わない項目があります（保存していません）:</p>
+            <ul>
+              ${options.errors.map((e) => html`<li data-field="${e.property}"><code>${e.property}</code>: ${e.message}</li>`)}
+            </ul>
+          </div>`
+        : ''
+    }
+    <form method="post" action="/templates">
+      <label
+        >変更する項目（JSON。書かない項目は既定値のまま）
+        <textarea name="overrides" spellcheck="false">${options.overrides}</textarea>
+      </label>
+      <button>確認して保存</button>
+    </form>
+    <h2>参加時のあいさつ（プレビュー）</h2>
+    <div class="chat" id="preview">
+      ${options.preview.map((m) =>
+        m.type === 'text'
+          ? html`<div class="bubble">${String(m.text)}</div>`
+          : html`<div class="bubble card">
+              [${m.type}]
+              ${String((m as { altText?: string }).altText ?? (m as { couponId?: string }).couponId ?? '')}
+            </div>`,
+      )}
+    </div>
+  `;
+}
+
+export function campaignsPage(options: {
+  campaigns: Campaign[];
+  coupons: Coupon[];
+  estimate?: { couponId: string; groups: number; cost: number; remainingQuota?: number };
+  message?: { ok?: string; error?: string };
+}) {
+  const e = options.estimate;
+  return html`
+    ${notice(options.message)}
+    ${
+      e
+        ? html`<section class="card" id="estimate">
+            <p>
+              参加中の <strong>${e.groups}</strong> グループへ送ります。LINE が数える通数はおよそ
+              <strong>${e.cost}</strong> 通 （今月の残り:
+              ${e.remainingQuota === undefined ? '上限なし' : e.remainingQuota}）。
+            </p>
+            ${e.remainingQuota !== undefined && e.cost > e.remainingQuota ? html`<p class="error">今月の残り通数が足りません。</p>` : ''}
+            <form method="post" action="/campaigns">
+              <input type="hidden" name="couponId" value="${e.couponId}" />
+              <button>送信を開始</button>
+            </form>
+          </section>`
+        : html`<form method="post" action="/campaigns/estimate">
+            <label
+              >クーポン
+              <select name="couponId" required>
+                ${options.coupons.filter((c) => c.status !== 'CLOSED').map((c) => html`<option value="${c.couponId}">${c.title} (${c.couponId})</option>`)}
+              </select>
+            </label>
+            <button>通数を見積もる</button>
+          </form>`
+    }
+    <h2>これまでのキャンペーン</h2>
+    <table>
+      <thead>
+        <tr>
+          <th>キャンペーン</th>
+          <th>クーポン</th>
+          <th>状態</th>
+          <th>作成 (UTC)</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${options.campaigns.map(
+          (c) =>
+            html`<tr>
+              <td><a href="/campaigns/${encodeURIComponent(c.campaignId)}">${c.campaignId}</a></td>
+              <td><code>${c.couponId}</code></td>
+              <td><code>${c.status}</code></td>
+              <td>${when(c.createdAt)}</td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+  `;
+}
+
+export function campaignProgress(campaignId: string, summary: CampaignSummary, planned?: number) {
+  const done = summary.sent + summary.skipped + summary.failed;
+  const live = planned === undefined || done < planned;
+  return html`<section
+    id="progress"
+    ${live ? html`hx-get="/campaigns/${encodeURIComponent(campaignId)}/progress" hx-trigger="every 1s" hx-swap="outerHTML"` : ''}
+  >
+    <p>
+      ${(['sent', 'skipped', 'failed', 'pending'] as const).map(
+        (k) =>
+          html`<span class="card" data-count="${k}"
+            >${labelled(DELIVERY_LABELS, k)} <strong>${summary[k]}</strong></span
+          > `,
+      )}${planned !== undefined ? html` / 予定 ${planned}` : ''}
+    </p>
+    ${
+      Object.keys(summary.reasons).length > 0
+        ? html`<ul>
+            ${Object.entries(summary.reasons).map(([reason, n]) => html`<li>${n} × ${reason}</li>`)}
+          </ul>`
+        : ''
+    }
+  </section>`;
+}

@@ -1,0 +1,186 @@
+import { mkdirSync } from 'node:fs';
+import { request } from 'node:http';
+import type { Browser, Page } from 'playwright-core';
+import { EmulatorControl } from '../../lib/local/simulator/client';
+import { Simulator } from '../../lib/local/simulator/scenarios';
+import { newGroupId } from '../../lib/local/simulator/webhook-events';
+import { browserAvailable, CHROMIUM, launchBrowser } from '../support/browser';
+import { startLocalStackProcess, type LocalStackProcess } from '../support/local-stack-process';
+
+// The operators' console in a real browser (Debian's chromium-headless-shell), on the whole local
+// stack as `npm start` runs it, seeded with signed webhooks.
+const describeBrowser = browserAvailable || process.env.CI ? describe : describe.skip;
+if (!browserAvailable) {
+  console.warn(
+    `${CHROMIUM} not found (apt-get install -y chromium-headless-shell); console tests ${process.env.CI ? 'fail' : 'skipped'}`,
+  );
+}
+
+describeBrowser('operators console', () => {
+  let stack: LocalStackProcess;
+  let browser: Browser;
+  let page: Page;
+  let emulator: EmulatorControl;
+  let simulator: Simulator;
+  const scriptErrors: string[] = [];
+  const active = [newGroupId(), newGroupId()];
+  const ejected = newGroupId();
+
+  beforeAll(async () => {
+    stack = await startLocalStackProcess();
+    emulator = new EmulatorControl(stack.emulatorUrl);
+    simulator = new Simulator({ url: stack.webhookUrl, secret: 'local-channel-secret', emulator });
+    await emulator.setChat(active[0]!, { groupName: '渋谷店 常連さん', memberCount: 12 });
+    // A name that is markup must show as text.
+    await emulator.setChat(active[1]!, { groupName: '<img src=x onerror=alert(1)>', memberCount: 4 });
+    for (const groupId of active) await simulator.run({ name: 'join', groupId });
+    await simulator.run({ name: 'eject', groupId: ejected });
+    browser = await launchBrowser();
+    page = await browser.newPage();
+    page.on('pageerror', (error) => scriptErrors.push(error.message));
+    page.on('dialog', (dialog) => void dialog.accept());
+    mkdirSync('.local/screenshots', { recursive: true });
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.interrupt();
+  });
+  afterEach(() => expect(scriptErrors).toEqual([]));
+
+  it('overview: counts per status, the 30-day chart, the latest ejection', async () => {
+    expect(stack.output()).toContain(`console         ${stack.consoleUrl}`);
+    await page.goto(stack.consoleUrl);
+    expect(await page.locator('[data-status="active"] .n').textContent()).toBe('2');
+    expect(await page.locator('[data-status="ejected"] .n').textContent()).toBe('1');
+    expect(await page.locator('svg rect').count()).toBe(90);
+    expect(await page.locator(`tr[data-group="${ejected}"]`).textContent()).toContain(
+      'second_official_account',
+    );
+    await page.screenshot({ path: '.local/screenshots/overview.png', fullPage: true });
+  });
+
+  it('groups: filtered by status, found by name, an ejection explained event by event; markup shown as text', async () => {
+    await page.goto(`${stack.consoleUrl}groups?status=ejected`);
+    await page.click(`tr[data-group="${ejected}"] a`);
+    const text = await page.locator('main').textContent();
+    expect(text).toContain('追い出し ejected');
+    expect(text).toContain('他の公式アカウントが先に参加 second_official_account');
+    expect(text).toContain('追い出しと判定 ejected'); // the leave's decision
+    await page.goto(`${stack.consoleUrl}groups?status=active&q=${encodeURIComponent('渋谷')}`);
+    expect(await page.locator('tr[data-group]').count()).toBe(1);
+    await page.goto(`${stack.consoleUrl}groups?status=active`);
+    expect(await page.locator(`tr[data-group="${active[1]}"] a`).textContent()).toBe(
+      '<img src=x onerror=alert(1)>',
+    );
+    await page.screenshot({ path: '.local/screenshots/groups.png', fullPage: true });
+  });
+
+  it('coupons: created, set as the group coupon; one made in OA Manager fetched and set in one step', async () => {
+    await page.goto(`${stack.consoleUrl}coupons`);
+    await page.fill('input[name="title"]', '週末限定 10%OFF');
+    await page.click('form[action="/coupons"] button');
+    expect(await page.locator('[role="status"]').textContent()).toContain('を作成しました');
+    await page.locator('tr[data-coupon] button').first().click();
+    expect(await page.locator('#group-coupon').textContent()).toMatch(/\w+/);
+
+    const made = await fetch(`${stack.emulatorUrl}/v2/bot/coupon`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer local-channel-access-token', 'content-type': 'application/json' },
+      body: JSON.stringify({
+        title: 'OA Manager のクーポン',
+        startTimestamp: Math.floor(Date.now() / 1000) - 60,
+        endTimestamp: Math.floor(Date.now() / 1000) + 86_400,
+        maxUseCountPerTicket: 1,
+        acquisitionCondition: { type: 'normal' },
+        visibility: 'UNLISTED',
+        timezone: 'ASIA_TOKYO',
+        reward: { type: 'free' },
+      }),
+    });
+    const { couponId } = (await made.json()) as { couponId: string };
+    await page.fill('form[action="/coupons/group-coupon"] input[name="couponId"][required]', couponId);
+    await page.click('form[action="/coupons/group-coupon"]:has(input[required]) button');
+    expect(await page.locator('[role="status"]').textContent()).toContain('OA Manager のクーポン');
+    expect(await page.locator('#group-coupon').textContent()).toBe(couponId);
+    expect(await page.locator(`tr[data-coupon="${couponId}"]`).count()).toBe(1);
+  });
+
+  it('templates: LINE-rule errors named per field; the welcome previewed as chat bubbles', async () => {
+    await page.goto(`${stack.consoleUrl}templates`);
+    await page.fill(
+      'textarea[name="overrides"]',
+      JSON.stringify({ welcomeText: '', friendCard: { type: 'flex', altText: '', contents: {} } }),
+    );
+    await page.click('form[action="/templates"] button');
+    const errors = await page.locator('[role="alert"] li').allTextContents();
+    expect(errors.join('\n')).toContain('templates.welcomeText');
+    expect(errors.join('\n')).toContain('templates.friendCard.altText');
+    await page.fill(
+      'textarea[name="overrides"]',
+      JSON.stringify({ welcomeText: 'ようこそ、渋谷店のグループへ！' }),
+    );
+    await page.click('form[action="/templates"] button');
+    expect(await page.locator('[role="status"]').textContent()).toContain('保存しました');
+    expect(await page.locator('#preview .bubble').first().textContent()).toContain(
+      'ようこそ、渋谷店のグループへ！',
+    );
+    await page.screenshot({ path: '.local/screenshots/templates.png', fullPage: true });
+  });
+
+  it('campaigns: the quota estimate before confirming, then one push per active group, followed live', async () => {
+    await page.goto(`${stack.consoleUrl}campaigns`);
+    await page.click('form[action="/campaigns/estimate"] button');
+    expect(await page.locator('#estimate').textContent()).toMatch(/参加中の 2 グループ/);
+    await page.click('#estimate button');
+    await page.waitForURL(/\/campaigns\/.+/);
+    // The page follows the campaign by itself (htmx): no reload here.
+    await page.locator('[data-count="sent"] strong', { hasText: /^2$/ }).waitFor({ timeout: 20_000 });
+    for (const groupId of active) {
+      expect((await emulator.messages(groupId)).filter((m) => m.via === 'push')).toHaveLength(1);
+    }
+    expect((await emulator.messages(ejected)).filter((m) => m.via === 'push')).toHaveLength(0);
+    await page.screenshot({ path: '.local/screenshots/campaign.png', fullPage: true });
+  });
+
+  it('leave a group: only behind a confirmation, then recorded as left_by_operator', async () => {
+    await page.goto(`${stack.consoleUrl}groups/${active[0]}`);
+    await page.check('input[name="confirm"]');
+    await page.click('form[action$="/leave"] button');
+    expect(await page.locator('[role="status"]').textContent()).toContain('left_by_operator');
+    await simulator.run({ name: 'leave', groupId: active[0]! });
+    await page.goto(`${stack.consoleUrl}groups/${active[0]}`);
+    expect(await page.locator('main').textContent()).toContain('運用者が退出させた left_by_operator');
+  });
+
+  it('refuses another Host (DNS rebinding) and a POST from another origin; no secret on any page', async () => {
+    const { port } = new URL(stack.consoleUrl);
+    const call = (method: string, headers: Record<string, string>) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(
+          { host: '127.0.0.1', port, path: '/coupons/group-coupon', method, headers },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on('error', reject);
+        req.end(method === 'POST' ? 'couponId=' : undefined);
+      });
+    expect(await call('GET', { host: `attacker.example:${port}` })).toBe(421);
+    expect(
+      await call('POST', {
+        host: `127.0.0.1:${port}`,
+        origin: 'http://attacker.example',
+        'content-type': 'application/x-www-form-urlencoded',
+      }),
+    ).toBe(403);
+    expect(
+      await call('POST', { host: `127.0.0.1:${port}`, 'content-type': 'application/x-www-form-urlencoded' }),
+    ).toBe(403);
+    for (const path of ['', 'groups', 'coupons', 'templates', 'campaigns']) {
+      const html = await (await fetch(`${stack.consoleUrl}${path}`)).text();
+      expect(html).not.toContain('local-channel-secret');
+      expect(html).not.toContain('local-channel-access-token');
+    }
+  });
+});
