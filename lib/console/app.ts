@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { html } from 'hono/html';
 import { campaignStatus, estimateCampaign } from '../../lambda/app/campaign/run-campaign';
 import { leaveGroup } from '../../lambda/app/leave-group';
-import { createCoupon, setGroupCoupon } from '../../lambda/app/manage-coupons';
+import { createCoupon, registerCoupon, setGroupCoupon } from '../../lambda/app/manage-coupons';
 import { registryOverview } from '../../lambda/app/overview';
 import type { GroupStatus } from '../../lambda/domain/group';
 import { defaultLifecyclePolicy } from '../../lambda/domain/lifecycle';
@@ -124,6 +124,17 @@ export function createConsoleApp(deps: ConsoleDeps, port: number): Hono {
         couponDeps,
       );
       return c.html(await showCoupons({ ok: `クーポン ${coupon.couponId} を作成しました` }));
+    } catch (error) {
+      return c.html(await showCoupons(problem(error)), 400);
+    }
+  });
+  app.post('/coupons/register', async (c) => {
+    const couponId = String((await c.req.parseBody()).couponId ?? '').trim();
+    try {
+      const coupon = await registerCoupon(couponId, undefined, couponDeps);
+      return c.html(
+        await showCoupons({ ok: `クーポン ${coupon.title}（${coupon.couponId}）を登録しました` }),
+      );
     } catch (error) {
       return c.html(await showCoupons(problem(error)), 400);
     }

@@ -1,4 +1,7 @@
+import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort } from '../../lib/local/ports';
 import { request } from 'node:http';
 import type { Browser, Page } from 'playwright-core';
 import { EmulatorControl } from '../../lib/local/simulator/client';
@@ -9,6 +12,7 @@ import { startLocalStackProcess, type LocalStackProcess } from '../support/local
 
 // The operators' console in a real browser (Debian's chromium-headless-shell), on the whole local
 // stack as `npm start` runs it, seeded with signed webhooks.
+const ROOT = join(__dirname, '..', '..');
 const describeBrowser = browserAvailable || process.env.CI ? describe : describe.skip;
 if (!browserAvailable) {
   console.warn(
@@ -98,11 +102,46 @@ describeBrowser('operators console', () => {
       }),
     });
     const { couponId } = (await made.json()) as { couponId: string };
-    await page.fill('form[action="/coupons/group-coupon"] input[name="couponId"][required]', couponId);
-    await page.click('form[action="/coupons/group-coupon"]:has(input[required]) button');
+    await page.fill('#oa-manager input[name="couponId"]', couponId);
+    await page.click('#oa-manager button:not([formaction])');
     expect(await page.locator('[role="status"]').textContent()).toContain('OA Manager のクーポン');
     expect(await page.locator('#group-coupon').textContent()).toBe(couponId);
     expect(await page.locator(`tr[data-coupon="${couponId}"]`).count()).toBe(1);
+
+    // LINE's answer is checked: an unknown id is a clear error, and nothing changes.
+    await page.fill('#oa-manager input[name="couponId"]', 'no-such-coupon');
+    await page.click('#oa-manager button[formaction="/coupons/register"]');
+    expect(await page.locator('[role="alert"]').textContent()).toContain('LINE answered 404');
+    expect(await page.locator('#group-coupon').textContent()).toBe(couponId);
+  });
+
+  it('npm run console serves the same pages alone, against the tables DYNAMODB_ENDPOINT names', async () => {
+    const port = await freePort();
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'bin/console.ts'],
+      {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          DYNAMODB_ENDPOINT: stack.dynamoDbEndpoint,
+          LINE_API_BASE_URL: stack.emulatorUrl,
+          CONSOLE_PORT: String(port),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    try {
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      for (let i = 0; i < 100 && !output.includes('console '); i++)
+        await new Promise((r) => setTimeout(r, 100));
+      expect(output).toContain(`http://127.0.0.1:${port}/`);
+      await page.goto(`http://127.0.0.1:${port}/`);
+      expect(await page.locator('[data-status="ejected"] .n').textContent()).toBe('1');
+    } finally {
+      child.kill('SIGINT');
+    }
   });
 
   it('templates: LINE-rule errors named per field; the welcome previewed as chat bubbles', async () => {

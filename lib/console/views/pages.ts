@@ -243,9 +243,10 @@ export function couponsPage(options: {
       <button>作成</button>
     </form>
     <h2>LINE Official Account Manager で作ったクーポンを使う</h2>
-    <form method="post" action="/coupons/group-coupon">
+    <form method="post" action="/coupons/group-coupon" id="oa-manager">
       <label>クーポンID <input name="couponId" required /></label>
       <button>取得してグループクーポンにする</button>
+      <button formaction="/coupons/register">登録だけする</button>
     </form>
     <p><a href="/templates">ボットの文言（テンプレート）を編集</a></p>
   `;
