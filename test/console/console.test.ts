@@ -8,6 +8,7 @@ import { EmulatorControl } from '../../lib/local/simulator/client';
 import { Simulator } from '../../lib/local/simulator/scenarios';
 import { newGroupId } from '../../lib/local/simulator/webhook-events';
 import { browserAvailable, CHROMIUM, launchBrowser } from '../support/browser';
+import { oaManagerCoupon } from '../support/oa-manager';
 import { startLocalStackProcess, type LocalStackProcess } from '../support/local-stack-process';
 
 // The operators' console in a real browser (Debian's chromium-headless-shell), on the whole local
@@ -86,22 +87,7 @@ describeBrowser('operators console', () => {
     expect(await page.locator('[role="status"]').textContent()).toContain('を作成しました');
     await page.locator('tr[data-coupon] button').first().click();
     expect(await page.locator('#group-coupon').textContent()).toMatch(/\w+/);
-
-    const made = await fetch(`${stack.emulatorUrl}/v2/bot/coupon`, {
-      method: 'POST',
-      headers: { authorization: 'Bearer local-channel-access-token', 'content-type': 'application/json' },
-      body: JSON.stringify({
-        title: 'OA Manager のクーポン',
-        startTimestamp: Math.floor(Date.now() / 1000) - 60,
-        endTimestamp: Math.floor(Date.now() / 1000) + 86_400,
-        maxUseCountPerTicket: 1,
-        acquisitionCondition: { type: 'normal' },
-        visibility: 'UNLISTED',
-        timezone: 'ASIA_TOKYO',
-        reward: { type: 'free' },
-      }),
-    });
-    const { couponId } = (await made.json()) as { couponId: string };
+    const couponId = await oaManagerCoupon(stack.emulatorUrl, 'OA Manager のクーポン');
     await page.fill('#oa-manager input[name="couponId"]', couponId);
     await page.click('#oa-manager button:not([formaction])');
     expect(await page.locator('[role="status"]').textContent()).toContain('OA Manager のクーポン');

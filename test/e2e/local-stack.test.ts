@@ -9,6 +9,7 @@ import { groupsCommand } from '../../lib/cli/groups';
 import { EmulatorControl } from '../../lib/local/simulator/client';
 import { Simulator } from '../../lib/local/simulator/scenarios';
 import { newGroupId, newRoomId } from '../../lib/local/simulator/webhook-events';
+import { oaManagerCoupon } from '../support/oa-manager';
 import { startLocalStackProcess, type LocalStackProcess } from '../support/local-stack-process';
 
 // The whole product as `npm start` runs it: its own DynamoDB Local, the LINE emulator, the webhook
@@ -137,22 +138,7 @@ describe('npm start, end to end', () => {
   });
 
   it('set-group-coupon with a coupon made in LINE Official Account Manager fetches and registers it in one step', async () => {
-    // Made on LINE's side only (as OA Manager does): our coupons table has never seen it.
-    const made = await fetch(`${stack.emulatorUrl}/v2/bot/coupon`, {
-      method: 'POST',
-      headers: { authorization: 'Bearer local-channel-access-token', 'content-type': 'application/json' },
-      body: JSON.stringify({
-        title: 'OA Manager 限定',
-        startTimestamp: Math.floor(Date.now() / 1000) - 60,
-        endTimestamp: Math.floor(Date.now() / 1000) + 86_400,
-        maxUseCountPerTicket: 1,
-        acquisitionCondition: { type: 'normal' },
-        visibility: 'UNLISTED',
-        timezone: 'ASIA_TOKYO',
-        reward: { type: 'free' },
-      }),
-    });
-    const { couponId } = (await made.json()) as { couponId: string };
+    const couponId = await oaManagerCoupon(stack.emulatorUrl, 'OA Manager 限定');
     const { code, json } = await cli(couponsCommand, 'set-group-coupon', couponId);
     expect(code).toBe(0);
     expect(json).toMatchObject({
