@@ -98,16 +98,14 @@ export function createConsoleApp(deps: ConsoleDeps, port: number): Hono {
       : c.html(layout('見つかりません', '', '/groups'), 404);
   });
 
-  const showCoupons = async (message?: { ok?: string; error?: string }) =>
-    layout(
+  const showCoupons = async (message?: { ok?: string; error?: string }) => {
+    const [coupons, groupCouponId] = await Promise.all([deps.coupons.list(), deps.settings.groupCouponId()]);
+    return layout(
       'クーポン',
-      couponsPage({
-        coupons: await deps.coupons.list(),
-        ...((await deps.settings.groupCouponId()) && { groupCouponId: await deps.settings.groupCouponId() }),
-        ...(message && { message }),
-      }),
+      couponsPage({ coupons, ...(groupCouponId && { groupCouponId }), ...(message && { message }) }),
       '/coupons',
     );
+  };
   app.get('/coupons', async (c) => c.html(await showCoupons()));
   app.post('/coupons', async (c) => {
     const form = await c.req.parseBody();
