@@ -15,7 +15,9 @@ async function main() {
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`\n${signal}: stopping the webhook server, the LINE emulator and DynamoDB Local...`);
+    console.log(
+      `\n${signal}: stopping the console, the webhook server, the processor, the LINE emulator and DynamoDB Local...`,
+    );
     void stack.stop().then(() => {
       console.log('stopped; nothing left running.');
       process.exit(0);
