@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { Hono } from 'hono';
-import { html } from 'hono/html';
 import { campaignStatus, estimateCampaign } from '../../lambda/app/campaign/run-campaign';
 import { leaveGroup } from '../../lambda/app/leave-group';
 import { createCoupon, registerCoupon, setGroupCoupon } from '../../lambda/app/manage-coupons';
@@ -226,18 +225,14 @@ export function createConsoleApp(deps: ConsoleDeps, port: number): Hono {
   });
   const progress = async (campaignId: string) => {
     const { campaign, summary } = await campaignStatus(campaignId, { store: deps.campaigns });
-    return { campaign, fragment: campaignProgress(campaignId, summary, campaign?.plannedGroups) };
+    return campaignProgress(campaign, campaignId, summary);
   };
   app.get('/campaigns/:campaignId', async (c) => {
     const campaignId = c.req.param('campaignId');
-    const { campaign, fragment } = await progress(campaignId);
-    const body = html`<p>クーポン <code>${campaign?.couponId ?? '-'}</code></p>
-      ${fragment}`;
-    return c.html(layout(`キャンペーン ${campaignId}`, body, '/campaigns'));
+    return c.html(layout(`キャンペーン ${campaignId}`, await progress(campaignId), '/campaigns'));
   });
-  app.get('/campaigns/:campaignId/progress', async (c) =>
-    c.html((await progress(c.req.param('campaignId'))).fragment),
-  );
+  // The part htmx swaps in every second while the campaign runs.
+  app.get('/campaigns/:campaignId/progress', async (c) => c.html(await progress(c.req.param('campaignId'))));
 
   app.onError((error, c) => {
     console.error(`console: ${error.message}`);

@@ -349,7 +349,12 @@ export function campaignsPage(options: {
   `;
 }
 
-export function campaignProgress(campaignId: string, summary: CampaignSummary, planned?: number) {
+export function campaignProgress(
+  campaign: Campaign | undefined,
+  campaignId: string,
+  summary: CampaignSummary,
+) {
+  const planned = campaign?.plannedGroups;
   const done = summary.sent + summary.skipped + summary.failed;
   const live = planned === undefined || done < planned;
   return html`<section
