@@ -71,8 +71,6 @@ export type TouchResult = { applied: true } | { applied: false; stored: StoredGr
 
 export interface GroupRegistry {
   load(groupId: string): Promise<StoredGroup | undefined>;
-  /** Many at once (one round trip per 100); a chat not in the map does not exist yet. */
-  loadMany(groupIds: string[]): Promise<Map<string, StoredGroup>>;
   /**
    * Writes the chat and its new event records in one transaction.
    * @throws DuplicateEventsError if some events were recorded before (nothing is written)

@@ -1,7 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
-  BatchWriteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   paginateQuery,
@@ -11,6 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { CampaignStore } from '../../app/ports';
 import type { Campaign, Delivery, DeliveryStatus } from '../../domain/campaign';
+import { batchGetAll, batchWriteAll } from './batch';
 
 // Conditions named for the rule they enforce.
 const campaignIsNew = 'attribute_not_exists(campaignId)';
@@ -68,22 +67,13 @@ export class DynamoDbCampaignStore implements CampaignStore {
 
   /** The deliveries of these groups so far (one BatchGetItem per 100). */
   async getMany(campaignId: string, groupIds: string[]): Promise<Map<string, Delivery>> {
-    const found = new Map<string, Delivery>();
-    for (let i = 0; i < groupIds.length; i += 100) {
-      let keys: Record<string, unknown>[] = groupIds
-        .slice(i, i + 100)
-        .map((groupId) => ({ campaignId, groupId }));
-      while (keys.length > 0) {
-        const { Responses, UnprocessedKeys } = await this.client.send(
-          new BatchGetCommand({
-            RequestItems: { [this.tables.deliveries]: { Keys: keys, ConsistentRead: true } },
-          }),
-        );
-        for (const d of (Responses?.[this.tables.deliveries] ?? []) as Delivery[]) found.set(d.groupId, d);
-        keys = UnprocessedKeys?.[this.tables.deliveries]?.Keys ?? [];
-      }
-    }
-    return found;
+    const found = await batchGetAll<Delivery>(
+      this.client,
+      this.tables.deliveries,
+      groupIds.map((groupId) => ({ campaignId, groupId })),
+      { consistentRead: true },
+    );
+    return new Map(found.map((d) => [d.groupId, d]));
   }
 
   /**
@@ -94,17 +84,7 @@ export class DynamoDbCampaignStore implements CampaignStore {
    * way. Either way no group gets a second message.
    */
   async putMany(deliveries: Delivery[]): Promise<void> {
-    for (let i = 0; i < deliveries.length; i += 25) {
-      let requests: Record<string, unknown>[] = deliveries
-        .slice(i, i + 25)
-        .map((Item) => ({ PutRequest: { Item } }));
-      while (requests.length > 0) {
-        const { UnprocessedItems } = await this.client.send(
-          new BatchWriteCommand({ RequestItems: { [this.tables.deliveries]: requests as never } }),
-        );
-        requests = (UnprocessedItems?.[this.tables.deliveries] ?? []) as Record<string, unknown>[];
-      }
-    }
+    await batchWriteAll(this.client, this.tables.deliveries, deliveries);
   }
 
   /** Records an outcome; refused (false) if the delivery is already final. */

@@ -1,11 +1,6 @@
-import {
-  BatchGetCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  paginateScan,
-  PutCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, paginateScan, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Coupon } from '../../domain/coupons';
+import { batchGetAll } from './batch';
 
 /** The coupons table: the LINE coupons we send, keyed by LINE's couponId. */
 export class DynamoDbCouponStore {
@@ -24,14 +19,8 @@ export class DynamoDbCouponStore {
   }
 
   async getMany(couponIds: string[]): Promise<Coupon[]> {
-    const unique = [...new Set(couponIds)];
-    if (unique.length === 0) return [];
-    const { Responses } = await this.client.send(
-      new BatchGetCommand({
-        RequestItems: { [this.tableName]: { Keys: unique.map((couponId) => ({ couponId })) } },
-      }),
-    );
-    return (Responses?.[this.tableName] ?? []) as Coupon[];
+    const keys = [...new Set(couponIds)].map((couponId) => ({ couponId }));
+    return batchGetAll<Coupon>(this.client, this.tableName, keys);
   }
 
   /** Every coupon, newest first. The table holds an operator's coupons: tens, not millions. */

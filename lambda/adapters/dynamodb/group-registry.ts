@@ -1,6 +1,5 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   paginateQuery,
@@ -21,6 +20,7 @@ import type {
 } from '../../app/ports';
 import { CHANGE_KIND, type Group, type GroupStatus, japanDay } from '../../domain/group';
 import { isRoutineActivity } from '../../domain/lifecycle';
+import { batchGetAll } from './batch';
 import { BY_ENRICHMENT_DUE_INDEX, BY_STATUS_INDEX, type TableRole } from './tables';
 
 // DynamoDB allows 100 items per transaction: the chat, the status and day counts, two leave bursts.
@@ -239,31 +239,15 @@ export class DynamoDbGroupRegistry implements GroupRegistry, GroupDirectory {
     return error;
   }
 
-  /** Many chats with their versions, one round trip per 100 (BatchGetItem), by groupId. */
-  async loadMany(groupIds: string[]): Promise<Map<string, StoredGroup>> {
-    const found = new Map<string, StoredGroup>();
-    const unique = [...new Set(groupIds)];
-    for (let i = 0; i < unique.length; i += 100) {
-      let keys: Record<string, unknown>[] = unique.slice(i, i + 100).map((groupId) => ({ groupId }));
-      while (keys.length > 0) {
-        const { Responses, UnprocessedKeys } = await this.options.client.send(
-          new BatchGetCommand({
-            RequestItems: { [this.options.tables.groups]: { Keys: keys, ConsistentRead: true } },
-          }),
-        );
-        for (const item of Responses?.[this.options.tables.groups] ?? []) {
-          const stored = fromItem(item);
-          found.set(stored.group.groupId, stored);
-        }
-        keys = UnprocessedKeys?.[this.options.tables.groups]?.Keys ?? [];
-      }
-    }
-    return found;
-  }
-
+  /** Many chats, one round trip per 100 (BatchGetItem), by groupId. */
   async getMany(groupIds: string[]): Promise<Map<string, Group>> {
-    const stored = await this.loadMany(groupIds);
-    return new Map([...stored].map(([id, { group }]) => [id, group]));
+    const items = await batchGetAll(
+      this.options.client,
+      this.options.tables.groups,
+      [...new Set(groupIds)].map((groupId) => ({ groupId })),
+      { consistentRead: true },
+    );
+    return new Map(items.map((item) => fromItem(item).group).map((group) => [group.groupId, group]));
   }
 
   async get(groupId: string): Promise<Group | undefined> {

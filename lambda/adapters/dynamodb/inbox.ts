@@ -1,11 +1,6 @@
-import {
-  BatchWriteCommand,
-  type DynamoDBDocumentClient,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DeadLetter, Inbox, InboxItem } from '../../app/ports';
+import { batchWriteAll } from './batch';
 import { DEAD_LETTERS_INDEX } from './tables';
 
 export interface DynamoDbInboxOptions {
@@ -38,21 +33,12 @@ export class DynamoDbInbox implements Inbox {
       await client.send(new PutCommand({ TableName: tableName, Item: { ...items[0], expiresAt } }));
       return;
     }
-    const chunks: InboxItem[][] = [];
-    for (let i = 0; i < items.length; i += 25) chunks.push(items.slice(i, i + 25));
     // In parallel: LINE is waiting for the answer.
-    await Promise.all(
-      chunks.map(async (chunk) => {
-        let requests: Record<string, unknown>[] = chunk.map((item) => ({
-          PutRequest: { Item: { ...item, expiresAt } },
-        }));
-        while (requests.length > 0) {
-          const { UnprocessedItems } = await client.send(
-            new BatchWriteCommand({ RequestItems: { [tableName]: requests as never } }),
-          );
-          requests = (UnprocessedItems?.[tableName] ?? []) as Record<string, unknown>[];
-        }
-      }),
+    await batchWriteAll(
+      client,
+      tableName,
+      items.map((item) => ({ ...item, expiresAt })),
+      { parallel: true },
     );
   }
 

@@ -1,13 +1,9 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  BatchGetCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DailyCounts, RegistryStats } from '../../app/ports';
 import type { GroupStatus } from '../../domain/group';
 import type { LeaveBurst } from '../../domain/mass-leave';
+import { batchGetAll } from './batch';
 
 const STATUS = 'status';
 const LATEST_MASS_LEAVE = 'latestMassLeave';
@@ -75,17 +71,12 @@ export class DynamoDbRegistryStats implements RegistryStats {
   }
 
   async daily(days: string[]): Promise<DailyCounts[]> {
-    const found = new Map<string, Record<string, unknown>>();
-    for (let i = 0; i < days.length; i += 100) {
-      let keys: Record<string, unknown>[] = days.slice(i, i + 100).map((day) => ({ statKey: `day#${day}` }));
-      while (keys.length > 0) {
-        const { Responses, UnprocessedKeys } = await this.client.send(
-          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys } } }),
-        );
-        for (const item of Responses?.[this.tableName] ?? []) found.set(String(item.day), item);
-        keys = UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-      }
-    }
+    const items = await batchGetAll(
+      this.client,
+      this.tableName,
+      days.map((day) => ({ statKey: `day#${day}` })),
+    );
+    const found = new Map(items.map((item) => [String(item.day), item]));
     const count = (item: Record<string, unknown> | undefined, kind: string) =>
       Math.max(0, Number(item?.[kind] ?? 0));
     return days.map((day) => {
