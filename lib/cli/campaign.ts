@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbCampaignStore } from '../../lambda/adapters/dynamodb/campaign-store';
 import { DynamoDbGroupRegistry } from '../../lambda/adapters/dynamodb/group-registry';
 import { type CampaignDeps, campaignStatus, runCampaign } from '../../lambda/app/campaign/run-campaign';
 import { RateLimiter } from '../../lambda/app/campaign/rate-limiter';
+import type { TableRole } from '../../lambda/adapters/dynamodb/tables';
+import type { PushSender } from '../../lambda/app/ports';
 import type { CampaignSummary } from '../../lambda/domain/campaign';
 import type { Message } from '../../lambda/domain/messages';
 import { parseCommandLine } from './args';
@@ -30,6 +33,30 @@ export const DEFAULT_CAMPAIGN_FUNCTION = 'line-groups-campaign-planner';
 export function campaignMessages(couponId: string, messageFile?: string): Message[] {
   const card = messageFile ? (JSON.parse(readFileSync(messageFile, 'utf8')) as Message) : undefined;
   return [...(card ? [card] : []), { type: 'coupon', couponId }];
+}
+
+/** A campaign run from this process (this CLI, the console): the tables and LINE it was given. */
+export function campaignDepsFor(options: {
+  client: DynamoDBDocumentClient;
+  tables: Record<TableRole, string>;
+  line: PushSender;
+  pushesPerSecond: number;
+  concurrency: number;
+  warn(message: string): void;
+  error(message: string): void;
+}): CampaignDeps {
+  const { client, tables } = options;
+  return {
+    registry: new DynamoDbGroupRegistry({ client, tables, eventRetentionDays: 90 }),
+    store: new DynamoDbCampaignStore(client, tables),
+    line: options.line,
+    limiter: new RateLimiter(options.pushesPerSecond),
+    log: { debug: () => undefined, info: () => undefined, warn: options.warn, error: options.error },
+    telemetry: { count: () => undefined },
+    now: () => new Date(),
+    concurrency: options.concurrency,
+    maxAttempts: 5,
+  };
 }
 
 export const defaultCampaignId = (couponId: string, messages: Message[]) =>
@@ -98,22 +125,15 @@ export async function campaignCommand(
       return 0;
     }
 
-    const deps: CampaignDeps = {
-      registry: new DynamoDbGroupRegistry({ client, tables, eventRetentionDays: 90 }),
-      store,
+    const deps = campaignDepsFor({
+      client,
+      tables,
       line: await connectLine(values, env),
-      limiter: new RateLimiter(Number(values.rate)),
-      log: {
-        debug: () => undefined,
-        info: () => undefined,
-        warn: () => undefined,
-        error: (m) => console.error(m),
-      },
-      telemetry: { count: () => undefined },
-      now: () => new Date(),
+      pushesPerSecond: Number(values.rate),
       concurrency: Number(values.concurrency),
-      maxAttempts: 5,
-    };
+      warn: () => undefined,
+      error: (m) => console.error(m),
+    });
     let bar: ReturnType<typeof progressBar> | undefined;
     const summary = await runCampaign(spec, { ignoreQuota: values['ignore-quota'] }, deps, {
       planned: (plan) => {

@@ -7,9 +7,9 @@ import { DynamoDbRegistryStats } from '../../lambda/adapters/dynamodb/registry-s
 import { DynamoDbSettingsStore } from '../../lambda/adapters/dynamodb/settings-store';
 import type { TableRole } from '../../lambda/adapters/dynamodb/tables';
 import type { LineApi } from '../../lambda/adapters/line/line-api';
-import { RateLimiter } from '../../lambda/app/campaign/rate-limiter';
-import { type CampaignDeps, runCampaign } from '../../lambda/app/campaign/run-campaign';
+import { runCampaign } from '../../lambda/app/campaign/run-campaign';
 import type { Campaign } from '../../lambda/domain/campaign';
+import { campaignDepsFor } from '../cli/campaign';
 
 /** Everything the console's pages call: the same adapters and use cases as the CLIs. */
 export interface ConsoleDeps {
@@ -35,17 +35,15 @@ export function consoleDeps(options: {
   const { client, tables, line } = options;
   const registry = new DynamoDbGroupRegistry({ client, tables, eventRetentionDays: 90 });
   const campaigns = new DynamoDbCampaignStore(client, tables);
-  const campaignDeps: CampaignDeps = {
-    registry,
-    store: campaigns,
+  const campaignDeps = campaignDepsFor({
+    client,
+    tables,
     line,
-    limiter: new RateLimiter(1000),
-    log: { debug() {}, info() {}, warn: (m) => options.log(m), error: (m) => options.log(m) },
-    telemetry: { count() {} },
-    now: () => new Date(),
+    pushesPerSecond: 1000,
     concurrency: 16,
-    maxAttempts: 5,
-  };
+    warn: options.log,
+    error: options.log,
+  });
   return {
     registry,
     stats: new DynamoDbRegistryStats(client, tables.registryStats),
