@@ -83,10 +83,15 @@ export interface GroupRegistry {
     change?: RegistryChange,
   ): Promise<void>;
   /**
-   * Routine activity (see `isRoutineActivity`): moves `lastActivityAt` up to `at` in one
-   * conditional write, with no read. Also `applied` when it already was at or past `at`.
+   * Routine activity (see `isRoutineActivity`, which must hold for the earliest event): moves
+   * `lastActivityAt` up to the latest in one conditional write, with no read. Also `applied` when
+   * it already was at or past it.
    */
-  touchActivity(groupId: string, at: string, ejectionWindowMs: number): Promise<TouchResult>;
+  touchActivity(
+    groupId: string,
+    span: { earliest: string; latest: string },
+    ejectionWindowMs: number,
+  ): Promise<TouchResult>;
   /** Chats whose LINE read is owed by `now`, oldest first (the byEnrichmentDue index): their ids. */
   dueForEnrichment(now: Date, limit: number): Promise<string[]>;
 }

@@ -80,9 +80,15 @@ export async function recordChatEvents(events: ChatEvent[], deps: RecordChatEven
     [...byChat.entries()].map(async ([groupId, chatEvents]) => {
       const sorted = [...chatEvents].sort(byTime);
       let preloaded: { stored: StoredGroup | undefined } | undefined;
-      const latest = sorted.at(-1);
-      if (latest && sorted.every((e) => isRoutineCandidate(e, offers))) {
-        const touched = await deps.registry.touchActivity(groupId, latest.at, deps.policy.ejectionWindowMs);
+      const [earliest, latest] = [sorted[0], sorted.at(-1)];
+      if (earliest && latest && sorted.every((e) => isRoutineCandidate(e, offers))) {
+        // The rule must hold for the earliest event: one before what the chat has seen, or inside
+        // the ejection window, moves more than lastActivityAt and is recorded.
+        const touched = await deps.registry.touchActivity(
+          groupId,
+          { earliest: earliest.at, latest: latest.at },
+          deps.policy.ejectionWindowMs,
+        );
         if (touched.applied) {
           deps.telemetry.count('activityTouched', sorted.length);
           return;

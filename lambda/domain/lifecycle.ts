@@ -11,6 +11,17 @@ export interface LifecyclePolicy {
 
 export const defaultLifecyclePolicy: LifecyclePolicy = { ejectionWindowMs: 60_000 };
 
+/**
+ * An operator's leave request explains a leave that LINE timestamps within this span of it. LINE
+ * sends the leave webhook as soon as it acts, so a leave much later is someone else's doing (or
+ * LINE refused the request); the request time is our clock and the leave time LINE's, so a leave
+ * stamped a little before the request still counts.
+ *
+ *   leaveRequestedAt - OPERATOR_LEAVE_SKEW_MS <= leftAt <= leaveRequestedAt + OPERATOR_LEAVE_VALID_MS
+ */
+export const OPERATOR_LEAVE_SKEW_MS = 30_000;
+export const OPERATOR_LEAVE_VALID_MS = 5 * 60_000;
+
 /** What an event did to its chat, kept in the group events table to answer "why is it marked so?". */
 export type Decision = 'activated' | 'left' | 'ejected' | 'activity' | 'stale' | 'unchanged';
 
@@ -78,8 +89,26 @@ export function requestLeave(group: Group, at: string, policy: LifecyclePolicy):
   return deriveStatus({ ...group, leaveRequestedAt: latest(group.leaveRequestedAt, at) }, policy);
 }
 
+/** LINE refused the operator's leave request made at `at`: it explains no leave. */
+export function withdrawLeaveRequest(group: Group, at: string, policy: LifecyclePolicy): Group {
+  if (group.leaveRequestedAt !== at) return group;
+  const { leaveRequestedAt: _withdrawn, ...rest } = group;
+  return deriveStatus(rest, policy);
+}
+
+const ms = (iso: string) => Date.parse(iso);
+
+/** Whether this leave is the one an operator asked for (see OPERATOR_LEAVE_VALID_MS). */
+const askedByOperator = (facts: Group, leftAt: string) => {
+  const { leaveRequestedAt, joinedAt } = facts;
+  if (leaveRequestedAt === undefined || after(joinedAt, leaveRequestedAt)) return false;
+  const delay = ms(leftAt) - ms(leaveRequestedAt);
+  return delay >= -OPERATOR_LEAVE_SKEW_MS && delay <= OPERATOR_LEAVE_VALID_MS;
+};
+
 /**
- * status, statusChangedAt and leaveReason from the facts.
+ * status, statusChangedAt and leaveReason from the facts. LINE's timestamps are milliseconds and
+ * one webhook can carry a join (or a message) and a leave of the same millisecond: the leave wins.
  *
  *   join ──(≤ window, no activity)──▶ leave   : ejected / second_official_account
  *   join ── lookup says "not a member"        : ejected / second_official_account
@@ -89,7 +118,7 @@ export function requestLeave(group: Group, at: string, policy: LifecyclePolicy):
  *   join ── activity ── later call 404/403    : left / not_a_member
  */
 export function deriveStatus(facts: Group, policy: LifecyclePolicy): Group {
-  const { joinedAt, leftAt, lastActivityAt, notMemberAt, leaveRequestedAt } = facts;
+  const { joinedAt, leftAt, lastActivityAt, notMemberAt } = facts;
   const presentAt = latest(joinedAt, lastActivityAt);
   // Any event LINE delivers from the chat (memberLeft included) proves we were in it then.
   const activitySinceJoin = joinedAt !== undefined && after(lastActivityAt, joinedAt);
@@ -102,16 +131,9 @@ export function deriveStatus(facts: Group, policy: LifecyclePolicy): Group {
     return next;
   };
 
-  if (leftAt !== undefined && after(leftAt, presentAt)) {
-    if (
-      leaveRequestedAt !== undefined &&
-      !after(leaveRequestedAt, leftAt) &&
-      !after(joinedAt, leaveRequestedAt)
-    ) {
-      return outcome('left', leftAt, 'left_by_operator');
-    }
-    const quickLeave =
-      joinedAt !== undefined && Date.parse(leftAt) - Date.parse(joinedAt) <= policy.ejectionWindowMs;
+  if (leftAt !== undefined && !after(presentAt, leftAt)) {
+    if (askedByOperator(facts, leftAt)) return outcome('left', leftAt, 'left_by_operator');
+    const quickLeave = joinedAt !== undefined && ms(leftAt) - ms(joinedAt) <= policy.ejectionWindowMs;
     if ((quickLeave && !activitySinceJoin) || refusedAtJoin) {
       return outcome('ejected', leftAt, 'second_official_account');
     }
@@ -124,7 +146,7 @@ export function deriveStatus(facts: Group, policy: LifecyclePolicy): Group {
   // Active since the latest join; a chat we only know from activity is active since we first saw it
   // (or, if its join was lost after a leave, since its latest activity).
   const activeSince =
-    joinedAt !== undefined && !after(leftAt, joinedAt)
+    joinedAt !== undefined && after(joinedAt, leftAt)
       ? joinedAt
       : leftAt === undefined && notMemberAt === undefined
         ? facts.firstSeenAt
@@ -139,21 +161,23 @@ export function markMassLeave(group: Group, burstId: string, policy: LifecyclePo
 }
 
 /**
- * Whether activity at `at` can only move the chat's `lastActivityAt`: the chat is active, and its
- * latest join (or, never joined, its first sight) is more than the ejection window before, so
- * no leave can be read differently because of it. Such an event needs no transaction and no
- * event record: the maximum is idempotent by itself. The groups table adapter enforces the same
- * rule as a DynamoDB condition (`routineActivity` in group-registry.ts); a test keeps them equal.
+ * Whether activity at `at` (and anything later) can only move the chat's `lastActivityAt`: the
+ * chat is active, and its latest join (or, never joined, its first sight) is more than the
+ * ejection window before, so no leave can be read differently because of it and no earlier fact
+ * (`firstSeenAt`, `statusChangedAt`) can move. Such an event needs no transaction and no event
+ * record: the maximum is idempotent by itself. For several events, `at` is the earliest of them.
+ * The groups table adapter enforces the same rule as a DynamoDB condition (`routineActivity` in
+ * group-registry.ts); a test keeps them equal.
  *
- *   status active, joinedAt <= at - window, no leave after the join      -> routine
+ *   status active, joinedAt <= at - window, no leave since the join      -> routine
  *   status active, never joined, never left, firstSeenAt <= at - window  -> routine
- *   anything else (a join, a leave, inside the window, a stale chat)     -> full path
+ *   anything else (a join, a leave, inside the window, earlier than seen) -> full path
  */
 export function isRoutineActivity(group: Group, at: string, policy: LifecyclePolicy): boolean {
   if (group.status !== 'active') return false;
-  const windowStart = new Date(Date.parse(at) - policy.ejectionWindowMs).toISOString();
+  const windowStart = new Date(ms(at) - policy.ejectionWindowMs).toISOString();
   if (group.joinedAt !== undefined) {
-    return group.joinedAt <= windowStart && !after(group.leftAt, group.joinedAt);
+    return group.joinedAt <= windowStart && after(group.joinedAt, group.leftAt);
   }
   return group.leftAt === undefined && group.notMemberAt === undefined && group.firstSeenAt <= windowStart;
 }

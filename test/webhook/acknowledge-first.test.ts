@@ -210,6 +210,7 @@ describe('routine activity: the DynamoDB condition and the domain rule agree', (
           notMemberAt: time,
           lastActivityAt: time,
           at: fc.integer({ min: 0, max: 500 }),
+          laterBy: fc.integer({ min: 0, max: 100 }),
         }),
         async (s) => {
           const groupId = newGroupId();
@@ -228,13 +229,19 @@ describe('routine activity: the DynamoDB condition and the domain rule agree', (
           await h.documents.send(
             new PutCommand({ TableName: h.tables.groups, Item: { ...group, version: 1, updatedAt: 'x' } }),
           );
-          const at = new Date(T + s.at * 1000).toISOString();
-          const routine = isRoutineActivity(group, at, policy);
-          const result = await h.registry.touchActivity(groupId, at, policy.ejectionWindowMs);
+          // Several events at once: the rule holds for the earliest, lastActivityAt takes the latest.
+          const earliest = new Date(T + s.at * 1000).toISOString();
+          const latest = new Date(T + (s.at + s.laterBy) * 1000).toISOString();
+          const routine = isRoutineActivity(group, earliest, policy);
+          const result = await h.registry.touchActivity(
+            groupId,
+            { earliest, latest },
+            policy.ejectionWindowMs,
+          );
           expect(result.applied).toBe(routine);
           const after = (await h.registry.load(groupId))!;
-          const newer = (group.lastActivityAt ?? '') < at;
-          expect(after.group.lastActivityAt).toBe(routine && newer ? at : group.lastActivityAt);
+          const newer = (group.lastActivityAt ?? '') < latest;
+          expect(after.group.lastActivityAt).toBe(routine && newer ? latest : group.lastActivityAt);
           expect(after.version).toBe(routine && newer ? 2 : 1);
           if (!result.applied) expect(result.stored?.group).toEqual(group);
         },

@@ -45,11 +45,12 @@ const groupIsUnchanged = 'version = :expectedVersion';
 const eventIsNew = 'attribute_not_exists(eventKey)';
 /**
  * `isRoutineActivity` (lifecycle.ts) as a condition on the item: active, and joined (or, never
- * joined, first seen) more than the ejection window before, with no leave after that join.
+ * joined, first seen) more than the ejection window before the earliest event, with no leave since
+ * that join.
  */
 const routineActivity =
   '#status = :active AND (' +
-  '(joinedAt <= :windowStart AND (attribute_not_exists(leftAt) OR leftAt <= joinedAt)) OR ' +
+  '(joinedAt <= :windowStart AND (attribute_not_exists(leftAt) OR leftAt < joinedAt)) OR ' +
   '(attribute_not_exists(joinedAt) AND attribute_not_exists(leftAt) AND attribute_not_exists(notMemberAt) ' +
   'AND firstSeenAt <= :windowStart))';
 /** `lastActivityAt` only ever moves forward: a maximum, so a redelivery or a stale event changes nothing. */
@@ -85,7 +86,11 @@ export class DynamoDbGroupRegistry implements GroupRegistry, GroupDirectory {
     return Item ? fromItem(Item) : undefined;
   }
 
-  async touchActivity(groupId: string, at: string, ejectionWindowMs: number): Promise<TouchResult> {
+  async touchActivity(
+    groupId: string,
+    span: { earliest: string; latest: string },
+    ejectionWindowMs: number,
+  ): Promise<TouchResult> {
     const now = this.now();
     try {
       await this.options.client.send(
@@ -98,8 +103,8 @@ export class DynamoDbGroupRegistry implements GroupRegistry, GroupDirectory {
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':active': 'active',
-            ':windowStart': new Date(Date.parse(at) - ejectionWindowMs).toISOString(),
-            ':at': at,
+            ':windowStart': new Date(Date.parse(span.earliest) - ejectionWindowMs).toISOString(),
+            ':at': span.latest,
             ':now': now.toISOString(),
             ':one': 1,
           },
@@ -114,7 +119,8 @@ export class DynamoDbGroupRegistry implements GroupRegistry, GroupDirectory {
       const stored = fromItem(unmarshall(error.Item));
       const { group } = stored;
       const alreadyThere =
-        isRoutineActivity(group, at, { ejectionWindowMs }) && (group.lastActivityAt ?? '') >= at;
+        isRoutineActivity(group, span.earliest, { ejectionWindowMs }) &&
+        (group.lastActivityAt ?? '') >= span.latest;
       return alreadyThere ? { applied: true } : { applied: false, stored };
     }
   }
