@@ -218,4 +218,30 @@ describe('leaving a group on ports', () => {
     expect(calls).toEqual(['save v2 leaveRequestedAt=2026-11-25T01:00:00.000Z', 'LINE leave C1']);
     expect(left.leaveRequestedAt).toBe('2026-11-25T01:00:00.000Z');
   });
+
+  it('withdraws the request when LINE refuses it, so a later removal by a member is not read as ours', async () => {
+    let stored: StoredGroup = { group: group('C1'), version: 1 };
+    const registry: Pick<GroupRegistry, 'load' | 'save'> = {
+      load: async () => stored,
+      async save(g, expected) {
+        expect(expected).toBe(stored.version);
+        stored = { group: g, version: stored.version + 1 };
+      },
+    };
+    const refused = new LineApiError(500, 'LINE answered 500: Internal error');
+    await expect(
+      leaveGroup('C1', {
+        registry,
+        line: {
+          leave: async () => {
+            throw refused;
+          },
+        },
+        policy: { ejectionWindowMs: 60_000 },
+        now: () => new Date('2026-11-25T01:00:00.000Z'),
+      }),
+    ).rejects.toBe(refused);
+    expect(stored.group.leaveRequestedAt).toBeUndefined();
+    expect(stored.version).toBe(3);
+  });
 });

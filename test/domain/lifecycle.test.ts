@@ -7,6 +7,7 @@ import {
   decide,
   defaultLifecyclePolicy,
   requestLeave,
+  withdrawLeaveRequest,
 } from '../../lambda/domain/lifecycle';
 
 const policy = defaultLifecyclePolicy;
@@ -138,6 +139,52 @@ describe('group lifecycle', () => {
       status: 'left',
       leaveReason: 'left_by_operator',
     });
+  });
+
+  it("a leave the operator asked for is left_by_operator though our clock runs a few ms ahead of LINE's", () => {
+    const joined = replay([event('join', 0)]);
+    // Requested at 20.005 s by our clock; LINE stamps the leave 20.000 s: still the operator's,
+    // never an ejection (it is inside the ejection window).
+    const requested = requestLeave(joined, at(20.005), policy);
+    expect(applyEvent(requested, event('leave', 20), policy)).toMatchObject({
+      status: 'left',
+      leaveReason: 'left_by_operator',
+    });
+  });
+
+  it("a leave long after the request is not the operator's (LINE refused it, or someone else acted)", () => {
+    const joined = replay([event('join', 0), event('message', 100)]);
+    const requested = requestLeave(joined, at(200), policy);
+    expect(applyEvent(requested, event('leave', 200 + 3600), policy)).toMatchObject({
+      status: 'left',
+      leaveReason: 'removed',
+    });
+  });
+
+  it('a withdrawn request (LINE refused it) explains nothing', () => {
+    const joined = replay([event('join', 0), event('message', 100)]);
+    const withdrawn = withdrawLeaveRequest(requestLeave(joined, at(200), policy), at(200), policy);
+    expect(withdrawn.leaveRequestedAt).toBeUndefined();
+    expect(applyEvent(withdrawn, event('leave', 201), policy).leaveReason).toBe('removed');
+    // Only the request it names: a newer one stays.
+    const newer = requestLeave(joined, at(300), policy);
+    expect(withdrawLeaveRequest(newer, at(200), policy).leaveRequestedAt).toBe(at(300));
+  });
+
+  it.each([
+    ['join then leave', ['join', 'leave']],
+    ['leave then join', ['leave', 'join']],
+  ] as const)('a join and a leave of the same millisecond (%s) are an ejection', (_name, order) => {
+    const group = replay(order.map((type) => event(type, 10)));
+    expect(group).toMatchObject({ status: 'ejected', leaveReason: 'second_official_account' });
+  });
+
+  it.each([
+    ['message then leave', ['message', 'leave']],
+    ['leave then message', ['leave', 'message']],
+  ] as const)('a message and a leave of the same millisecond (%s) end left, not active', (_name, order) => {
+    const group = replay([event('join', 0), ...order.map((type) => event(type, 100))]);
+    expect(group).toMatchObject({ status: 'left', leaveReason: 'removed', statusChangedAt: at(100) });
   });
 
   it('an older summary never overwrites a newer one', () => {
