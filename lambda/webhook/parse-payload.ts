@@ -40,6 +40,12 @@ const ACTIVITY: ReadonlySet<string> = new Set<ActivityType>([
 ]);
 const MODES: ReadonlySet<string> = new Set<EventMode>(['active', 'standby']);
 
+/**
+ * The first millisecond of year 10000: later times have no four-digit ISO year, break
+ * `toISOString()` past 8.64e15 and would sort wrong as text.
+ */
+const MAX_TIMESTAMP = Date.UTC(10000, 0, 1);
+
 /** One field of one event is not as webhook.yml describes it. */
 class EventError extends Error {}
 const expected = (field: string, what: string): never => {
@@ -81,8 +87,13 @@ function parseEvent(raw: unknown): ChatEvent | IgnoredEvent {
   if (!isObject(raw)) return expected('event', 'an object');
   const { type, timestamp, webhookEventId, deliveryContext, source, mode } = raw;
   if (typeof type !== 'string') expected('type', 'a string');
-  if (typeof timestamp !== 'number' || !Number.isSafeInteger(timestamp) || timestamp < 0) {
-    expected('timestamp', 'milliseconds since the epoch');
+  if (
+    typeof timestamp !== 'number' ||
+    !Number.isSafeInteger(timestamp) ||
+    timestamp < 0 ||
+    timestamp >= MAX_TIMESTAMP
+  ) {
+    expected('timestamp', 'milliseconds since the epoch, before year 10000');
   }
   if (typeof webhookEventId !== 'string' || webhookEventId === '') expected('webhookEventId', 'a string');
   if (!isObject(deliveryContext) || typeof deliveryContext.isRedelivery !== 'boolean') {

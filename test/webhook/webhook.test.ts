@@ -80,12 +80,15 @@ describe('webhook: bad input is refused and changes nothing', () => {
       { ...webhookEvents.join(newGroupId()), source: { type: 'group' } },
       { ...webhookEvents.message(newGroupId(), 'x'), mode: 'sleepy' },
       'not an event',
+      // toISOString() throws past 8.64e15; past year 9999 ISO times no longer sort as text.
+      webhookEvents.join(newGroupId(), { timestamp: 8.64e15 }),
+      webhookEvents.join(newGroupId(), { timestamp: Date.UTC(10000, 0, 1) }),
     ] as unknown as ReturnType<typeof webhookEvents.join>[];
     const invalidBefore = h.recorder.metric('eventsInvalid');
     const res = await h.post([...broken, webhookEvents.join(groupId, { timestamp: T })]);
     expect(status(res)).toBe(200);
     expect((await h.registry.load(groupId))?.group.status).toBe('active');
-    expect(h.recorder.metric('eventsInvalid')).toBe(invalidBefore + 4);
+    expect(h.recorder.metric('eventsInvalid')).toBe(invalidBefore + 6);
     const skipped = h.recorder.lines.filter((l) => l.message === 'event skipped: not as LINE documents it');
     expect(skipped.map((l) => l.extra[0]?.reason)).toEqual(
       expect.arrayContaining([
@@ -93,6 +96,7 @@ describe('webhook: bad input is refused and changes nothing', () => {
         'source.groupId: expected a string',
         'mode: expected "active" or "standby"',
         'event: expected an object',
+        'timestamp: expected milliseconds since the epoch, before year 10000',
       ]),
     );
   });
