@@ -81,6 +81,7 @@ describe('webhook: bad input is refused and changes nothing', () => {
       { ...webhookEvents.message(newGroupId(), 'x'), mode: 'sleepy' },
       'not an event',
       // toISOString() throws past 8.64e15; past year 9999 ISO times no longer sort as text.
+      webhookEvents.join(newGroupId(), { timestamp: 8.64e15 + 1 }),
       webhookEvents.join(newGroupId(), { timestamp: 8.64e15 }),
       webhookEvents.join(newGroupId(), { timestamp: Date.UTC(10000, 0, 1) }),
     ] as unknown as ReturnType<typeof webhookEvents.join>[];
@@ -88,7 +89,7 @@ describe('webhook: bad input is refused and changes nothing', () => {
     const res = await h.post([...broken, webhookEvents.join(groupId, { timestamp: T })]);
     expect(status(res)).toBe(200);
     expect((await h.registry.load(groupId))?.group.status).toBe('active');
-    expect(h.recorder.metric('eventsInvalid')).toBe(invalidBefore + 6);
+    expect(h.recorder.metric('eventsInvalid')).toBe(invalidBefore + 7);
     const skipped = h.recorder.lines.filter((l) => l.message === 'event skipped: not as LINE documents it');
     expect(skipped.map((l) => l.extra[0]?.reason)).toEqual(
       expect.arrayContaining([
