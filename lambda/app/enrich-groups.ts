@@ -7,11 +7,13 @@ import {
 import type { Observation } from '../domain/events';
 import type { Group } from '../domain/group';
 import { applyObservation, type LifecyclePolicy } from '../domain/lifecycle';
+import { dayCounts } from './day-counts';
 import { ConcurrentUpdateError, NotAMemberError } from './errors';
+import { outboxEntry, type OutboxDeps, runOutboxEntry, statusReport } from './outbox';
 import type { Clock, GroupRegistry, LineLookups, Log, Telemetry } from './ports';
-import { report, statusChange } from './record-chat-events';
+import { statusChange } from './record-chat-events';
 
-export interface EnrichDeps {
+export interface EnrichDeps extends OutboxDeps {
   registry: GroupRegistry;
   line: LineLookups;
   policy: LifecyclePolicy;
@@ -67,31 +69,49 @@ async function enrichGroup(
   const first = await deps.registry.load(groupId);
   if (first?.group.enrichment !== 'due') return undefined;
   // LINE first, then a quick load-apply-save: a slow LINE never holds the chat's optimistic lock.
-  const read = first.group.status === 'active' ? await readFromLine(first.group, timeoutMs, deps) : undefined;
+  const asked = first.group;
+  const read = asked.status === 'active' ? await readFromLine(asked, timeoutMs, deps) : undefined;
   for (let attempt = 1; ; attempt++) {
     const stored = attempt === 1 ? first : await deps.registry.load(groupId);
     if (!stored || stored.group.enrichment !== 'due') return undefined;
     const before = stored.group;
+    // Left and invited again while LINE was asked: the answer is about the old join. It is still
+    // an observation at its time (older than the new join, so it decides nothing about it), and
+    // the new join keeps its own read owed.
+    const sameJoin =
+      before.joinedAt === asked.joinedAt && before.enrichmentForJoinAt === asked.enrichmentForJoinAt;
     let group = before;
     for (const observation of read?.observations ?? []) {
-      const at = observation.type === 'notMember' ? notMemberAt(before, observation.at) : observation.at;
+      const at = observation.type === 'notMember' ? notMemberAt(asked, observation.at) : observation.at;
       group = applyObservation(group, { ...observation, at }, deps.policy);
     }
     let result: keyof EnrichOutcome = 'enriched';
-    if (read?.failed && group.status === 'active') {
+    if (!sameJoin && group.status === 'active') {
+      result = 'retrying';
+    } else if (read?.failed && group.status === 'active') {
       const next = enrichmentFailed(group, deps.clock.now(), deps.enrichment);
       group = next.group;
       result = next.abandoned ? 'abandoned' : 'retrying';
     } else {
       group = enrichmentSettled(group);
     }
+    const counted = await dayCounts(before, group, [], deps);
+    group = counted.group;
+    const report = statusReport(before, group);
+    const entry =
+      report &&
+      outboxEntry(groupId, `enrichment#${deps.clock.now().toISOString()}`, { report }, deps.clock.now());
     try {
-      await deps.registry.save(group, stored.version, [], statusChange(before, group));
+      await deps.registry.save(group, stored.version, [], {
+        ...statusChange(before, group),
+        ...counted.change,
+        ...(entry && { outbox: entry }),
+      });
     } catch (error) {
       if (error instanceof ConcurrentUpdateError && attempt < MAX_SAVE_ATTEMPTS) continue;
       throw error;
     }
-    report(before, group, [], deps);
+    if (entry) await runOutboxEntry(entry, deps);
     if (result === 'abandoned') {
       deps.telemetry.count('enrichmentsAbandoned');
       deps.log.warn('gave up reading the chat from LINE', {

@@ -11,6 +11,7 @@ import { ConcurrentUpdateError, DuplicateEventsError } from './errors';
 import type {
   Clock,
   GroupDirectory,
+  GroupEventRecord,
   GroupRegistry,
   Log,
   RegistryChange,
@@ -31,6 +32,13 @@ export interface MassLeaveDeps {
   indexWaitMs?: number;
 }
 
+/** Chats re-marked per transaction (two items each: the chat and its `massLeave` record). */
+const MARK_BATCH = 50;
+/** Transactions in flight at once while re-marking a large burst. */
+const MARK_CONCURRENCY = 4;
+/** How long a re-marking keeps others off; a large burst takes seconds, not minutes. */
+const RECLASSIFY_LEASE_MS = 120_000;
+
 /**
  * The bursts a removal counts in, each with the number of chats active now (this one included):
  * the first removal counted in a burst fixes it. Written in the removal's own transaction.
@@ -46,59 +54,53 @@ export async function burstsFor(
 }
 
 /**
- * After a removal was saved: if a burst it counts in is (now) a mass leave, the first to see it
- * marks the burst (a conditional write, so once under any concurrency) and reclassifies all its
- * chats; anyone later marks just their own chat. Either way each chat of the burst ends
- * `left / mass_leave`, whatever order the leaves were processed in.
+ * After a removal was committed (the outbox runs this, again after a crash): if a burst it counts
+ * in is (now) a mass leave, it is marked once (a conditional write), announced once per act (the
+ * metric first, published at once, so a timeout later cannot lose the alarm), and all its chats
+ * are re-marked `mass_leave` by whoever takes the job; anyone else marks just their own chat.
+ * Every step is idempotent, so running this again after any failure finishes the work once.
  */
 export async function afterRemoval(
-  group: Group,
+  groupId: string,
   bursts: NonNullable<RegistryChange['bursts']>,
   deps: MassLeaveDeps,
 ): Promise<void> {
   for (const { burstId } of bursts) {
-    const burst = await deps.stats.burst(burstId);
+    let burst = await deps.stats.burst(burstId);
     if (!burst) continue;
     if (!burst.massLeaveAt) {
       if (!isMassLeave(burst, deps.massLeave)) continue;
-      if (await deps.stats.markMassLeave(burst, deps.clock.now())) {
-        await reclassify(burst, deps);
-        continue;
-      }
+      await deps.stats.markMassLeave(burst, deps.clock.now());
+      burst = await deps.stats.burst(burstId);
+      if (!burst?.massLeaveAt) continue;
     }
-    await markChat(group.groupId, burst.burstId, deps);
+    if (
+      burst.startsAct &&
+      !burst.announcedAt &&
+      (await deps.stats.announceMassLeave(burst, deps.clock.now()))
+    ) {
+      announce(burst, deps);
+    }
+    if (
+      !burst.reclassifiedAt &&
+      (await deps.stats.claimReclassification(burst, deps.clock.now(), RECLASSIFY_LEASE_MS))
+    ) {
+      await reclassify(burst, deps);
+      await deps.stats.reclassified(burst, deps.clock.now());
+    } else {
+      await markChat(groupId, burst.burstId, deps);
+    }
   }
 }
 
-/** Every removal of the burst becomes `mass_leave`; one warning and one metric for all of them. */
-async function reclassify(burst: LeaveBurst, deps: MassLeaveDeps): Promise<void> {
-  const deadline = Date.now() + (deps.indexWaitMs ?? 10_000);
-  let chats: Group[];
-  // The index lags the table: every removal counted in the burst committed before it was marked.
-  for (;;) {
-    chats = [];
-    for await (const page of deps.directory.pagesByStatus('left', { since: burst.windowStart })) {
-      chats.push(
-        ...page.filter(
-          (g) =>
-            g.statusChangedAt < burst.windowEnd &&
-            (g.leaveReason === 'removed' || g.leaveReason === 'mass_leave'),
-        ),
-      );
-    }
-    if (chats.length >= burst.leaves || Date.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  let marked = 0;
-  for (const chat of chats) if (await markChat(chat.groupId, burst.burstId, deps)) marked += 1;
-  // Spans overlap: the same act seen through the next span has nothing left to mark.
-  if (marked === 0) return;
+function announce(burst: LeaveBurst, deps: MassLeaveDeps) {
   deps.telemetry.count('massLeaves');
+  deps.telemetry.flush?.();
   deps.log.warn(
-    `mass leave: the OA left ${chats.length} chats at once (was "allow joining group chats" turned off?); npm run groups -- reinvite`,
+    `mass leave: the OA left ${burst.leaves} chats at once (was "allow joining group chats" turned off?); npm run groups -- reinvite`,
     {
       burstId: burst.burstId,
-      chats: chats.length,
+      chats: burst.leaves,
       activeBefore: burst.activeAtStart,
       windowStart: burst.windowStart,
       windowEnd: burst.windowEnd,
@@ -106,35 +108,86 @@ async function reclassify(burst: LeaveBurst, deps: MassLeaveDeps): Promise<void>
   );
 }
 
-/** One chat's removal, recorded as part of the burst (with an event record naming it); true if this call did. */
-async function markChat(groupId: string, burstId: string, deps: MassLeaveDeps): Promise<boolean> {
+/** Every removal of the burst becomes `mass_leave`, 50 chats a transaction, a few at once. */
+async function reclassify(burst: LeaveBurst, deps: MassLeaveDeps): Promise<void> {
+  const deadline = Date.now() + (deps.indexWaitMs ?? 10_000);
+  let ids: string[];
+  // The index lags the table: every removal counted in the burst committed before it was marked.
+  for (;;) {
+    ids = [];
+    for await (const page of deps.directory.pagesByStatus('left', { since: burst.windowStart })) {
+      for (const g of page) {
+        if (
+          g.statusChangedAt < burst.windowEnd &&
+          (g.leaveReason === 'removed' || g.leaveReason === 'mass_leave')
+        )
+          ids.push(g.groupId);
+      }
+    }
+    if (ids.length >= burst.leaves || Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const batches: string[][] = [];
+  for (let i = 0; i < ids.length; i += MARK_BATCH) batches.push(ids.slice(i, i + MARK_BATCH));
+  const worker = async () => {
+    for (let batch = batches.shift(); batch; batch = batches.shift())
+      await markChats(batch, burst.burstId, deps);
+  };
+  await Promise.all(Array.from({ length: MARK_CONCURRENCY }, worker));
+}
+
+/** The `massLeave` record of one chat's leave. */
+function massLeaveRecord(group: Group, burstId: string, at: Date): GroupEventRecord {
+  const leftAt = group.leftAt ?? group.statusChangedAt;
+  return {
+    groupId: group.groupId,
+    eventKey: `${leftAt}#massLeave`,
+    webhookEventId: burstId,
+    eventType: 'massLeave',
+    eventAt: leftAt,
+    isRedelivery: false,
+    mode: 'active',
+    decision: 'left',
+    status: 'left',
+    leaveReason: 'mass_leave',
+    recordedAt: at.toISOString(),
+  };
+}
+
+/** The chats' removals recorded as part of the burst in one transaction; one by one if any moved. */
+async function markChats(groupIds: string[], burstId: string, deps: MassLeaveDeps): Promise<void> {
+  const saves = (await deps.registry.loadMany(groupIds)).flatMap(({ group, version }) => {
+    if (group.status !== 'left' || group.leaveReason === 'mass_leave') return [];
+    const next = markMassLeave(group, burstId, deps.policy);
+    if (next.leaveReason !== 'mass_leave') return [];
+    return [
+      { group: next, expectedVersion: version, event: massLeaveRecord(group, burstId, deps.clock.now()) },
+    ];
+  });
+  if (saves.length === 0) return;
+  try {
+    await deps.registry.saveMany(saves);
+  } catch (error) {
+    if (!(error instanceof ConcurrentUpdateError || error instanceof DuplicateEventsError)) throw error;
+    for (const { group } of saves) await markChat(group.groupId, burstId, deps);
+  }
+}
+
+/** One chat's removal, recorded as part of the burst (with an event record naming it). */
+async function markChat(groupId: string, burstId: string, deps: MassLeaveDeps): Promise<void> {
   for (let attempt = 1; attempt <= 8; attempt++) {
     const stored = await deps.registry.load(groupId);
-    if (!stored || stored.group.status !== 'left' || stored.group.leftAt === undefined) return false;
+    if (!stored || stored.group.status !== 'left' || stored.group.leftAt === undefined) return;
     const next = markMassLeave(stored.group, burstId, deps.policy);
-    if (next.leaveReason !== 'mass_leave' || stored.group.leaveReason === 'mass_leave') return false;
-    const leftAt = stored.group.leftAt;
+    if (next.leaveReason !== 'mass_leave' || stored.group.leaveReason === 'mass_leave') return;
     try {
       await deps.registry.save(next, stored.version, [
-        {
-          groupId,
-          eventKey: `${leftAt}#massLeave`,
-          webhookEventId: burstId,
-          eventType: 'massLeave',
-          eventAt: leftAt,
-          isRedelivery: false,
-          mode: 'active',
-          decision: 'left',
-          status: 'left',
-          leaveReason: 'mass_leave',
-          recordedAt: deps.clock.now().toISOString(),
-        },
+        massLeaveRecord(stored.group, burstId, deps.clock.now()),
       ]);
-      return true;
+      return;
     } catch (error) {
-      if (error instanceof DuplicateEventsError) return false;
+      if (error instanceof DuplicateEventsError) return;
       if (!(error instanceof ConcurrentUpdateError)) throw error;
     }
   }
-  return false;
 }

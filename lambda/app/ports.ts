@@ -4,6 +4,7 @@ import type { Coupon } from '../domain/coupons';
 import type { ChatEvent } from '../domain/events';
 import type { ChatType, Group, GroupStatus } from '../domain/group';
 import type { Offers } from '../domain/coupon-policy';
+import type { DayCountChange, DepartureKind } from '../domain/departures';
 import type { Decision } from '../domain/lifecycle';
 import type { LeaveBurst } from '../domain/mass-leave';
 import type { Message } from '../domain/messages';
@@ -27,6 +28,10 @@ export interface GroupEventRecord {
   leaveReason?: string;
   /** What the bot answered to this event with its reply token, if anything. */
   reply?: ReplyKind;
+  /** Set when that answer never reached the chat: LINE refused it, or the token had expired. */
+  replyStatus?: 'failed' | 'expired';
+  /** A leave: how it counts on the overview's chart (its day's `leaves` or `ejections`). */
+  countedAs?: DepartureKind;
   recordedAt: string;
 }
 
@@ -45,14 +50,85 @@ export interface RegistryChange {
   previous?: Pick<Group, 'status' | 'statusChangedAt'> | null;
   /** The leave bursts a removal counts in. */
   bursts?: Pick<LeaveBurst, 'burstId' | 'windowStart' | 'windowEnd' | 'activeAtStart'>[];
+  /** Changes of the per-day counters (joins, leaves, ejections). */
+  days?: DayCountChange[];
+  /** Recorded leaves whose count moves (`countedAs` was `from`). */
+  recounted?: { eventKey: string; from: DepartureKind; to: DepartureKind }[];
+  /** Work to do once the save is committed, kept with it (the outbox). */
+  outbox?: OutboxEntry;
+}
+
+/** A status change to count (metrics) and announce (the ejection warning), once. */
+export interface StatusReport {
+  groupId: string;
+  chatType: ChatType;
+  status: GroupStatus;
+  previousStatus: GroupStatus | null;
+  leaveReason: string | null;
+}
+
+/** A reply decided with an event's token, sent after the commit. */
+export interface PendingReply {
+  kind: ReplyKind;
+  replyToken: string;
+  messages: Message[];
+  /** The event it answers (its record notes a reply that never arrived). */
+  eventKey: string;
+  eventAt: string;
+  couponId?: string;
+  /** The cool-down it started, and what it was before, to give back if the reply never arrives. */
+  cooldown?: { field: 'lastCouponReplyAt' | 'lastMemberWelcomeAt'; previous?: string };
+}
+
+/**
+ * What a committed save leaves to do, written in the same transaction: if the process dies after
+ * the commit, a retry of the same events (refused as duplicates), or the sweep, finds it and does
+ * it. Effects that must not repeat (replies, metrics) run on the first claim only; the mass-leave
+ * check is idempotent and runs on every claim until the entry is done.
+ */
+export interface OutboxEntry {
+  groupId: string;
+  /** `outbox#<eventKey>`: the first event of the save. */
+  entryKey: string;
+  createdAt: string;
+  report?: StatusReport;
+  bursts?: NonNullable<RegistryChange['bursts']>;
+  replies?: PendingReply[];
+}
+
+/** The outbox entries (kept in the group events table, beside the records they follow). */
+export interface Outbox {
+  /**
+   * Takes the entry for `leaseMs` (nobody else runs it meanwhile): the how-many-th claim this is,
+   * or undefined when another process holds it or it is done.
+   */
+  claim(
+    entry: Pick<OutboxEntry, 'groupId' | 'entryKey'>,
+    now: Date,
+    leaseMs: number,
+  ): Promise<number | undefined>;
+  done(entry: Pick<OutboxEntry, 'groupId' | 'entryKey'>): Promise<void>;
+  /** A chat's entries not done yet. */
+  pendingFor(groupId: string): Promise<OutboxEntry[]>;
+  /** Entries created before `before`, oldest first (the sweep). */
+  due(before: Date, limit: number): Promise<OutboxEntry[]>;
 }
 
 /** The registry's counts (the registry-stats table). */
 export interface RegistryStats {
   statusCounts(): Promise<Record<GroupStatus, number>>;
   burst(burstId: string): Promise<LeaveBurst | undefined>;
-  /** Marks the burst a mass leave; false when it already was (someone else saw it first). */
+  /**
+   * Marks the burst a mass leave (`startsAct` when neither neighbouring span is one); false when
+   * it already was (someone else saw it first).
+   */
   markMassLeave(burst: LeaveBurst, at: Date): Promise<boolean>;
+  /** True exactly once for an act's first span: the caller counts and warns. */
+  announceMassLeave(burst: LeaveBurst, at: Date): Promise<boolean>;
+  /** Takes the re-marking of the burst's chats for `leaseMs`; false while someone else does it. */
+  claimReclassification(burst: LeaveBurst, now: Date, leaseMs: number): Promise<boolean>;
+  reclassified(burst: LeaveBurst, at: Date): Promise<void>;
+  /** The latest mass leave: its act, from the first span of it to the last (windows joined). */
   latestMassLeave(): Promise<LeaveBurst | undefined>;
   /** Joins, leaves and ejections on these days (YYYY-MM-DD, Japan time), one read per 100 days. */
   daily(days: string[]): Promise<DailyCounts[]>;
@@ -71,6 +147,8 @@ export type TouchResult = { applied: true } | { applied: false; stored: StoredGr
 
 export interface GroupRegistry {
   load(groupId: string): Promise<StoredGroup | undefined>;
+  /** Many chats with their versions (BatchGetItem, consistent); absent ones are left out. */
+  loadMany(groupIds: string[]): Promise<StoredGroup[]>;
   /**
    * Writes the chat and its new event records in one transaction.
    * @throws DuplicateEventsError if some events were recorded before (nothing is written)
@@ -87,6 +165,11 @@ export interface GroupRegistry {
    * `lastActivityAt` up to the latest in one conditional write, with no read. Also `applied` when
    * it already was at or past it.
    */
+  /**
+   * Several chats with one event record each, in one transaction (at most 50): all or nothing.
+   * @throws DuplicateEventsError or ConcurrentUpdateError as `save` does (nothing is written)
+   */
+  saveMany(saves: { group: Group; expectedVersion: number; event: GroupEventRecord }[]): Promise<void>;
   touchActivity(
     groupId: string,
     span: { earliest: string; latest: string },
@@ -94,6 +177,13 @@ export interface GroupRegistry {
   ): Promise<TouchResult>;
   /** Chats whose LINE read is owed by `now`, oldest first (the byEnrichmentDue index): their ids. */
   dueForEnrichment(now: Date, limit: number): Promise<string[]>;
+  /** The chat's event records from `from` to `to` (event time, both included), oldest first. */
+  eventsBetween(groupId: string, from: string, to: string): Promise<GroupEventRecord[]>;
+  /**
+   * A reply that never reached the chat: its record says so, and the cool-down it started is given
+   * back (only if it is still the one it started), so the next keyword is answered.
+   */
+  replyMissed(groupId: string, reply: PendingReply, status: 'failed' | 'expired'): Promise<void>;
 }
 
 /** The registry as the operators' use cases read it. */
@@ -229,6 +319,8 @@ export type MetricName =
   | 'lineLookupFailures'
   | 'enrichmentsAbandoned'
   | 'massLeaves'
+  | 'outboxRetried'
+  | 'repliesExpired'
   | 'webhookErrors'
   | 'welcomesSent'
   | 'couponRepliesSent'
@@ -239,6 +331,8 @@ export type MetricName =
 
 export interface Telemetry {
   count(metric: MetricName, value?: number): void;
+  /** Publishes what was counted now (before long work a timeout could cut short). */
+  flush?(): void;
 }
 
 /** Structured logger (Powertools' Logger fits). Extra objects become JSON keys. */

@@ -10,21 +10,22 @@ export interface ProcessInboxDeps extends RecordChatEventsDeps {
 }
 
 /**
- * What processing leaves to do once a batch is recorded: replies already on their way, and the
- * chats to read from LINE. Done after the batch so a slow LINE never delays the recording.
+ * What processing leaves to do once a batch is recorded: the work after each commit already on
+ * its way (replies first), and the chats to read from LINE. Waited for after the batch, so a slow
+ * LINE never delays the recording.
  */
 export class AfterEffects {
-  private readonly replies: Promise<void>[] = [];
+  private readonly effects: Promise<void>[] = [];
   private readonly toEnrich = new Set<string>();
 
-  add(recorded: { replies: Promise<void>; toEnrich: string[] }) {
-    this.replies.push(recorded.replies);
+  add(recorded: { effects: Promise<void>; toEnrich: string[] }) {
+    this.effects.push(recorded.effects);
     for (const groupId of recorded.toEnrich) this.toEnrich.add(groupId);
   }
 
   async settle(deps: Pick<ProcessInboxDeps, 'enrich' | 'log'>): Promise<void> {
     await Promise.all([
-      ...this.replies,
+      ...this.effects,
       this.toEnrich.size > 0 &&
         deps.enrich([...this.toEnrich]).catch((error: unknown) => {
           // The sweep reads them later: the chats still say `enrichment: due`.

@@ -1,31 +1,25 @@
-import {
-  asksForAnswer,
-  decideReply,
-  mayReply,
-  type Offers,
-  type Reply,
-  type ReplyPolicy,
-} from '../domain/coupon-policy';
+import { asksForAnswer, decideReply, mayReply, type Offers, type ReplyPolicy } from '../domain/coupon-policy';
 import { requestEnrichment, wantsEnrichment } from '../domain/enrichment';
 import type { ChatEvent } from '../domain/events';
 import type { Group } from '../domain/group';
 import { applyEvent, decide, type LifecyclePolicy } from '../domain/lifecycle';
-import { assertValidMessages } from '../domain/messages';
+import { dayCounts } from './day-counts';
 import { ConcurrentUpdateError, DuplicateEventsError } from './errors';
-import { afterRemoval, burstsFor, type MassLeaveDeps } from './mass-leave';
+import { burstsFor, type MassLeaveDeps } from './mass-leave';
+import { outboxEntry, type OutboxDeps, runOutboxEntry, runPendingOutbox, statusReport } from './outbox';
 import type {
   Clock,
   GroupEventRecord,
   GroupRegistry,
   Log,
-  MetricName,
   OffersSource,
+  PendingReply,
   ReplySender,
   StoredGroup,
   Telemetry,
 } from './ports';
 
-export interface RecordChatEventsDeps extends MassLeaveDeps {
+export interface RecordChatEventsDeps extends MassLeaveDeps, OutboxDeps {
   registry: GroupRegistry;
   offers: OffersSource;
   replies: ReplySender;
@@ -39,19 +33,13 @@ export interface RecordChatEventsDeps extends MassLeaveDeps {
 }
 
 export interface Recorded {
-  /** Settles once every reply was sent or failed (logged and counted); never rejects. */
-  replies: Promise<void>;
+  /** Settles once the work after each commit (replies, announcements, mass leave) ran; never rejects. */
+  effects: Promise<void>;
   /** Chats that now owe a read of their name and size from LINE. */
   toEnrich: string[];
 }
 
 const MAX_ATTEMPTS = 8;
-
-const REPLY_METRIC = {
-  welcome: 'welcomesSent',
-  coupon: 'couponRepliesSent',
-  memberWelcome: 'memberWelcomesSent',
-} as const satisfies Record<Reply['kind'], MetricName>;
 
 /** Time-ordered, with the event id breaking ties, so decisions read in the order things happened. */
 const byTime = (a: ChatEvent, b: ChatEvent) =>
@@ -61,7 +49,9 @@ const byTime = (a: ChatEvent, b: ChatEvent) =>
  * Records chat events in the group registry, each exactly once, after the webhook was answered.
  * Chats are independent and run in parallel. A chat's routine activity only moves
  * `lastActivityAt` (one conditional write); anything else is applied in one transaction with an
- * event record each, which is what makes a redelivery change nothing and answer nothing.
+ * event record each and, when there is work to do after it (replies, announcements, the
+ * mass-leave check), an outbox entry: a redelivery changes nothing, and a crash after the commit
+ * loses nothing.
  */
 export async function recordChatEvents(events: ChatEvent[], deps: RecordChatEventsDeps): Promise<Recorded> {
   const byChat = new Map<string, ChatEvent[]>();
@@ -74,7 +64,7 @@ export async function recordChatEvents(events: ChatEvent[], deps: RecordChatEven
   }
   // Offers are read (cached) only when some event could be answered.
   const offers = events.some(mayReply) ? await deps.offers.current() : undefined;
-  const replies: Promise<void>[] = [];
+  const effects: Promise<void>[] = [];
   const toEnrich: string[] = [];
   await Promise.all(
     [...byChat.entries()].map(async ([groupId, chatEvents]) => {
@@ -102,12 +92,12 @@ export async function recordChatEvents(events: ChatEvent[], deps: RecordChatEven
           deps,
           i === 0 ? preloaded : undefined,
         );
-        replies.push(outcome.replies);
+        effects.push(...outcome.effects);
         if (outcome.enrich && !toEnrich.includes(groupId)) toEnrich.push(groupId);
       }
     }),
   );
-  return { replies: Promise.all(replies).then(() => undefined), toEnrich };
+  return { effects: Promise.all(effects).then(() => undefined), toEnrich };
 }
 
 /** Message or postback in active mode that asks for no answer: may take the routine path. */
@@ -122,34 +112,44 @@ async function recordForChat(
   deps: RecordChatEventsDeps,
   /** The chat as already read; only the first attempt may use it. */
   preloaded?: { stored: StoredGroup | undefined },
-): Promise<{ replies: Promise<void>; enrich: boolean }> {
+): Promise<{ effects: Promise<void>[]; enrich: boolean }> {
+  const effects: Promise<void>[] = [];
   let pending = events;
   for (let attempt = 1; pending[0]; attempt++) {
-    const stored =
-      attempt === 1 && preloaded ? preloaded.stored : await deps.registry.load(pending[0].groupId);
+    const groupId = pending[0].groupId;
+    const stored = attempt === 1 && preloaded ? preloaded.stored : await deps.registry.load(groupId);
     const before = stored?.group;
-    const records: GroupEventRecord[] = [];
-    const replies: Reply[] = [];
-    let group = applyEvents(before, pending, records, replies, offers, deps);
+    const applied = applyEvents(before, pending, offers, deps);
+    let group = applied.group;
     const enrich = wantsEnrichment(before, group, pending);
     if (enrich) group = requestEnrichment(before, group, deps.clock.now());
     const bursts = await burstsFor(before, group, deps);
+    const counted = await dayCounts(before, group, applied.records, deps);
+    group = counted.group;
+    const entry = outboxEntry(
+      groupId,
+      counted.records[0]?.eventKey ?? groupId,
+      { report: statusReport(before, group), bursts, replies: applied.replies },
+      deps.clock.now(),
+    );
     try {
-      await deps.registry.save(group, stored?.version, records, { ...statusChange(before, group), bursts });
-      report(before, group, records, deps);
-      if (bursts) await afterRemoval(group, bursts, deps);
-      // Only after the save: a redelivery is refused as a duplicate, so no reply is ever sent twice.
-      return {
-        replies: Promise.all(replies.map((reply) => sendReply(reply, group.groupId, deps))).then(
-          () => undefined,
-        ),
-        enrich,
-      };
+      await deps.registry.save(group, stored?.version, counted.records, {
+        ...statusChange(before, group),
+        ...counted.change,
+        ...(bursts && { bursts }),
+        ...(entry && { outbox: entry }),
+      });
+      if (counted.records.length > 0) deps.telemetry.count('eventsRecorded', counted.records.length);
+      // Only after the commit: a redelivery is refused as a duplicate, so no reply is sent twice.
+      if (entry) effects.push(runOutboxEntry(entry, deps));
+      return { effects, enrich };
     } catch (error) {
       if (error instanceof DuplicateEventsError) {
         deps.telemetry.count('eventsDuplicate', error.webhookEventIds.length);
         deps.log.info('events already recorded; skipped', { webhookEventIds: error.webhookEventIds });
         pending = pending.filter((e) => !error.webhookEventIds.includes(e.webhookEventId));
+        // Recorded before: if the process that did it died after its commit, its work is still here.
+        effects.push(runPendingOutbox(groupId, deps));
       } else if (!(error instanceof ConcurrentUpdateError) || attempt >= MAX_ATTEMPTS) {
         throw error;
       }
@@ -157,43 +157,64 @@ async function recordForChat(
       await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
     }
   }
-  return { replies: Promise.resolve(), enrich: false };
+  return { effects, enrich: false };
 }
 
-/** Best effort: a failed reply is logged and counted, never retried (reply tokens are single-use). */
-async function sendReply(reply: Reply, groupId: string, deps: RecordChatEventsDeps): Promise<void> {
-  try {
-    assertValidMessages(reply.messages, `${reply.kind} reply`);
-    await deps.replies.reply(reply.replyToken, reply.messages);
-    deps.telemetry.count(REPLY_METRIC[reply.kind]);
-    deps.log.info(`${reply.kind} reply sent`, { groupId, couponId: reply.coupon?.couponId ?? null });
-  } catch (error) {
-    deps.telemetry.count('repliesFailed');
-    deps.log.error(`${reply.kind} reply failed`, { groupId, error: (error as Error).message });
-  }
-}
-
-/** Folds the events into the chat, noting for each what it did. `events` is never empty. */
+/** Folds the events into the chat, noting for each what it did and what it answers. `events` is never empty. */
 function applyEvents(
   before: Group | undefined,
   events: ChatEvent[],
-  records: GroupEventRecord[],
-  replies: Reply[],
   offers: Offers | undefined,
   deps: RecordChatEventsDeps,
-): Group {
-  return events.reduce<Group | undefined>((group, event) => {
-    let next = applyEvent(group, event, deps.policy);
-    const decision = decide(group, next, event);
-    let reply: Reply | undefined;
-    if (offers) ({ group: next, reply } = decideReply(next, event, decision, offers, deps.replyPolicy));
-    if (reply) replies.push(reply);
-    records.push({ ...toRecord(event, decision, next, deps.clock), ...(reply && { reply: reply.kind }) });
+): { group: Group; records: GroupEventRecord[]; replies: PendingReply[] } {
+  const records: GroupEventRecord[] = [];
+  const replies: PendingReply[] = [];
+  const now = deps.clock.now();
+  const group = events.reduce<Group | undefined>((previous, event) => {
+    let next = applyEvent(previous, event, deps.policy);
+    const decision = decide(previous, next, event);
+    const record = toRecord(event, decision, next, deps.clock);
+    if (offers) {
+      const decided = decideReply(next, event, decision, offers, deps.replyPolicy, now);
+      const cooldownField =
+        decided.reply?.kind === 'coupon'
+          ? 'lastCouponReplyAt'
+          : decided.reply?.kind === 'memberWelcome'
+            ? 'lastMemberWelcomeAt'
+            : undefined;
+      if (decided.reply) {
+        const previousCooldown = cooldownField ? next[cooldownField] : undefined;
+        replies.push({
+          kind: decided.reply.kind,
+          replyToken: decided.reply.replyToken,
+          messages: decided.reply.messages,
+          eventKey: record.eventKey,
+          eventAt: event.at,
+          ...(decided.reply.coupon && { couponId: decided.reply.coupon.couponId }),
+          ...(cooldownField && {
+            cooldown: { field: cooldownField, ...(previousCooldown && { previous: previousCooldown }) },
+          }),
+        });
+        record.reply = decided.reply.kind;
+      } else if (decided.expired) {
+        // Asked for an answer too late to give one (a backlog, a replay): said so, no cool-down.
+        record.reply = decided.expired;
+        record.replyStatus = 'expired';
+      }
+      next = decided.group;
+    }
+    records.push(record);
     return next;
   }, before) as Group;
+  return { group, records, replies };
 }
 
-function toRecord(event: ChatEvent, decision: GroupEventRecord['decision'], group: Group, clock: Clock) {
+function toRecord(
+  event: ChatEvent,
+  decision: GroupEventRecord['decision'],
+  group: Group,
+  clock: Clock,
+): GroupEventRecord {
   return {
     groupId: event.groupId,
     eventKey: `${event.at}#${event.webhookEventId}`,
@@ -206,44 +227,11 @@ function toRecord(event: ChatEvent, decision: GroupEventRecord['decision'], grou
     status: group.status,
     ...(group.leaveReason && { leaveReason: group.leaveReason }),
     recordedAt: clock.now().toISOString(),
-  } satisfies GroupEventRecord;
+  };
 }
 
-/** The status a save moves the chat from, for the registry's counts. */
+/** The status a save moves the chat from, for the registry's per-status counts. */
 export const statusChange = (before: Group | undefined, group: Group) =>
   before?.status === group.status
     ? {}
     : { previous: before ? { status: before.status, statusChangedAt: before.statusChangedAt } : null };
-
-/** Metrics and the operator-facing warning, once per status change that a save made. */
-export function report(
-  before: Group | undefined,
-  group: Group,
-  records: GroupEventRecord[],
-  deps: Pick<RecordChatEventsDeps, 'log' | 'telemetry'>,
-) {
-  if (records.length > 0) deps.telemetry.count('eventsRecorded', records.length);
-  if (before?.status === group.status) return;
-  const context = {
-    groupId: group.groupId,
-    chatType: group.chatType,
-    status: group.status,
-    previousStatus: before?.status ?? null,
-    leaveReason: group.leaveReason ?? null,
-  };
-  switch (group.status) {
-    case 'active':
-      deps.telemetry.count('groupsJoined');
-      deps.log.info('group active', context);
-      break;
-    case 'left':
-      deps.telemetry.count('groupsLeft');
-      deps.log.info('group left', context);
-      break;
-    case 'ejected':
-      deps.telemetry.count('groupsEjected');
-      // LINE tells nobody when it removes us for a second official account; this line is the alarm.
-      deps.log.warn(`group ejected: ${group.groupId} (${group.leaveReason})`, context);
-      break;
-  }
-}

@@ -16,9 +16,14 @@ export interface Offers {
 export interface ReplyPolicy {
   /** At most one welcome card for new members per chat in this long (event time). */
   memberWelcomeCooldownMs: number;
+  /**
+   * LINE takes a reply token for about a minute after the event; past this age (a backlog, a
+   * replay) nothing is answered and no cool-down starts.
+   */
+  replyWithinMs: number;
 }
 
-export const defaultReplyPolicy: ReplyPolicy = { memberWelcomeCooldownMs: 3_600_000 };
+export const defaultReplyPolicy: ReplyPolicy = { memberWelcomeCooldownMs: 3_600_000, replyWithinMs: 55_000 };
 
 export interface Reply {
   kind: ReplyKind;
@@ -38,10 +43,15 @@ export function requestedCoupon(text: string, offers: Offers, at: string): Coupo
     : undefined;
 }
 
+/** Whether the event's reply token is too old to use at `now`. */
+export const replyTokenExpired = (event: Pick<ChatEvent, 'at'>, now: Date, policy: ReplyPolicy) =>
+  now.getTime() - Date.parse(event.at) > policy.replyWithinMs;
+
 /**
  * What the bot answers to one event, and the chat as it must be saved with that answer. The
  * cool-down is kept on the chat (`lastCouponReplyAt`, event time) and saved in the same
  * transaction as the event, so a redelivered or concurrent keyword never sends a second coupon.
+ * An answer whose token is too old at `now` is not sent and starts no cool-down (`expired`).
  */
 export function decideReply(
   group: Group,
@@ -49,6 +59,20 @@ export function decideReply(
   decision: Decision,
   offers: Offers,
   policy: ReplyPolicy = defaultReplyPolicy,
+  now?: Date,
+): { group: Group; reply?: Reply; expired?: Reply['kind'] } {
+  const decided = answer(group, event, decision, offers, policy);
+  if (decided.reply && now && replyTokenExpired(event, now, policy))
+    return { group, expired: decided.reply.kind };
+  return decided;
+}
+
+function answer(
+  group: Group,
+  event: ChatEvent,
+  decision: Decision,
+  offers: Offers,
+  policy: ReplyPolicy,
 ): { group: Group; reply?: Reply } {
   // In standby another channel holds the chat: recorded, never answered (LINE sends no token then).
   if (group.status !== 'active' || event.mode === 'standby') return { group };

@@ -1,3 +1,5 @@
+import type { CountedDeparture } from './departures';
+
 /** The vocabulary of the group registry: the same names are table attributes, logs, metrics and docs. */
 
 /** `group` is a group chat; `room` is a multi-person chat (can no longer be created, old ones live on). */
@@ -51,6 +53,9 @@ export interface Group {
   /** When `groupName`/`pictureUrl` were read from LINE, so an older read never overwrites a newer one. */
   summaryObservedAt?: string;
   memberCountObservedAt?: string;
+
+  /** The leave the current status rests on, and how the chart counts it. */
+  departureCounted?: CountedDeparture;
 
   /** Event time of the last keyword that was answered with a coupon (the cool-down). */
   lastCouponReplyAt?: string;

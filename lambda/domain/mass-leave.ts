@@ -27,6 +27,23 @@ export interface LeaveBurst {
   activeAtStart: number;
   /** Set once, by whoever first saw the rule hold. */
   massLeaveAt?: string;
+  /**
+   * Spans overlap, so one act can make two neighbouring spans hold (the later one counted from
+   * fewer active chats): the span marked while neither neighbour was starts the act and is the
+   * one announced; a neighbour marked later joins it.
+   */
+  startsAct?: boolean;
+  /** The act was counted and warned about (once). */
+  announcedAt?: string;
+  /** Every chat of the span was re-marked `mass_leave`. */
+  reclassifiedAt?: string;
+}
+
+/** The spans either side of a span (they overlap it by one window): the same act if marked too. */
+export function neighboursOf(burst: Pick<LeaveBurst, 'windowStart' | 'windowEnd'>): [string, string] {
+  const step = (Date.parse(burst.windowEnd) - Date.parse(burst.windowStart)) / 2;
+  const id = (shift: number) => `leaveBurst#${new Date(Date.parse(burst.windowStart) + shift).toISOString()}`;
+  return [id(-step), id(step)];
 }
 
 /**

@@ -2,9 +2,12 @@ import { documentClient } from '../adapters/dynamodb/document-client';
 import { DynamoDbCouponStore } from '../adapters/dynamodb/coupon-store';
 import { DynamoDbGroupRegistry, MAX_EVENTS_PER_SAVE } from '../adapters/dynamodb/group-registry';
 import { DynamoDbInbox } from '../adapters/dynamodb/inbox';
+import { DynamoDbOutbox } from '../adapters/dynamodb/outbox';
+import { defaultReplyPolicy } from '../domain/coupon-policy';
 import { DynamoDbRegistryStats } from '../adapters/dynamodb/registry-stats';
 import { cachedOffers, DynamoDbSettingsStore } from '../adapters/dynamodb/settings-store';
 import { type EnrichDeps, enrichGroups } from '../app/enrich-groups';
+import type { OutboxDeps } from '../app/outbox';
 import type { Log, Telemetry } from '../app/ports';
 import type { ProcessInboxDeps } from '../app/process-inbox';
 import type { Config } from '../config';
@@ -31,26 +34,23 @@ export async function createProcessorRuntime(
     eventRetentionDays: config.eventRetentionDays,
   });
   const line = lineApiFor(credentials, config.lineApiBaseUrl);
-  const policy = { ejectionWindowMs: config.ejectionWindowMs };
-  const clock = { now: () => new Date() };
-  const enrichment: EnrichDeps = {
-    registry,
-    line,
-    policy,
-    enrichment: config.enrichment,
-    clock,
-    ...observe,
-  };
-  const processing: ProcessInboxDeps = {
+  // What every save's after-commit work needs (the outbox), for processing and enrichment alike.
+  const afterCommit: OutboxDeps = {
     registry,
     replies: line,
-    offers: cachedOffers(() => settings.offers(coupons), config.settingsCacheMs),
-    policy,
-    replyPolicy: { memberWelcomeCooldownMs: config.memberWelcomeCooldownMs },
+    replyPolicy: { ...defaultReplyPolicy, memberWelcomeCooldownMs: config.memberWelcomeCooldownMs },
+    outbox: new DynamoDbOutbox(client, config.tables.groupEvents),
     directory: registry,
     stats: new DynamoDbRegistryStats(client, config.tables.registryStats),
+    policy: { ejectionWindowMs: config.ejectionWindowMs },
     massLeave: config.massLeave,
-    clock,
+    clock: { now: () => new Date() },
+    ...observe,
+  };
+  const enrichment: EnrichDeps = { ...afterCommit, line, enrichment: config.enrichment };
+  const processing: ProcessInboxDeps = {
+    ...afterCommit,
+    offers: cachedOffers(() => settings.offers(coupons), config.settingsCacheMs),
     maxEventsPerSave: MAX_EVENTS_PER_SAVE,
     inbox: new DynamoDbInbox({
       client,
@@ -59,7 +59,6 @@ export async function createProcessorRuntime(
     }),
     maxAttempts: config.processingMaxAttempts,
     enrich: (groupIds) => enrichGroups(groupIds, config.lookupTimeoutMs, enrichment),
-    ...observe,
   };
   return { processing, enrichment };
 }

@@ -1,14 +1,11 @@
 import fc from 'fast-check';
 import { groupsCommand } from '../../lib/cli/groups';
-import {
-  asRedelivery,
-  newGroupId,
-  webhookEvents,
-  type WebhookEvent,
-} from '../../lib/local/simulator/webhook-events';
+import { asRedelivery, newGroupId, webhookEvents } from '../../lib/local/simulator/webhook-events';
 import { processStream } from '../../lambda/runtime/process-stream';
 import { startLocalProcessing } from '../../lib/local/processing';
 import { testDynamoDbEndpoint } from '../support/dynamodb';
+import { chatsToReinvite } from '../../lambda/app/reinvite';
+import { propertyRuns, shuffledDeliveries } from '../support/generators';
 import { startHarness, type Harness } from '../support/webhook-harness';
 
 const HOUR = 3_600_000;
@@ -83,6 +80,35 @@ describe('mass leave: the setting turned off, recognised as one act', () => {
   }, 60_000);
 });
 
+describe('a mass leave across a span boundary', () => {
+  it.each(['in time order', 'in reverse order'])(
+    'ten chats leaving from 5 s before to 4 s after a multiple of the window, %s: all ten are listed by reinvite, announced once',
+    async (order) => {
+      const h = await startHarness();
+      try {
+        const W = 600_000;
+        const B = (Math.floor(Date.now() / W) + 1) * W;
+        const ids = await joinedChats(h, 10, B);
+        const leaves = ids.map((id, i) => webhookEvents.leave(id, { timestamp: B - 5000 + i * 1000 }));
+        for (const leave of order === 'in time order' ? leaves : [...leaves].reverse()) await h.post([leave]);
+        for (const id of ids) expect((await h.registry.load(id))?.group.leaveReason).toBe('mass_leave');
+        expect(h.recorder.metric('massLeaves')).toBe(1);
+        const out: string[] = [];
+        await groupsCommand(['reinvite', '--json'], (text) => out.push(text), {
+          DYNAMODB_ENDPOINT: testDynamoDbEndpoint(),
+          GROUPS_TABLE: h.tables.groups,
+          REGISTRY_STATS_TABLE: h.tables.registryStats,
+        });
+        const listed = JSON.parse(out.join('\n')) as { chats: { groupId: string }[] };
+        expect(listed.chats.map((c) => c.groupId).sort()).toEqual([...ids].sort());
+      } finally {
+        await h.close();
+      }
+    },
+    60_000,
+  );
+});
+
 describe('not a mass leave', () => {
   it('3 of 22 active chats leaving within a minute stay removed', async () => {
     const h = await startHarness();
@@ -108,12 +134,21 @@ describe('not a mass leave', () => {
 });
 
 describe('mass leave under any delivery order, redelivery and batching (property, DynamoDB Local)', () => {
-  it('6 of 7 chats leaving: each ends mass_leave once, counted once, whatever the order, with two processors at once', async () => {
+  it('n chats, k leaving within one window (across a span boundary or not): mass_leave exactly when k >= 3 and k >= 80 % of n, whatever the order, with two processors at once', async () => {
+    const W = 600_000;
     await fc.assert(
       fc.asyncProperty(
+        fc
+          .integer({ min: 5, max: 12 })
+          .chain((n) =>
+            fc.record({ n: fc.constant(n), k: fc.integer({ min: Math.floor(0.6 * n), max: n }) }),
+          ),
+        // Where the burst starts relative to a span boundary, and how long it lasts (under a window).
+        fc.integer({ min: 0, max: W - 1 }),
+        fc.integer({ min: 0, max: W - 1 }),
+        fc.array(fc.nat(), { maxLength: 4 }),
         fc.infiniteStream(fc.nat()),
-        fc.array(fc.nat({ max: 5 }), { maxLength: 4 }),
-        async (random, again) => {
+        async ({ n, k }, offset, length, again, random) => {
           const h = await startHarness();
           // A second processor on the same stream: every item is processed twice, concurrently.
           const second = await startLocalProcessing({
@@ -125,39 +160,45 @@ describe('mass leave under any delivery order, redelivery and batching (property
             processing: h.runtime.processing,
           });
           try {
-            const t = Date.now();
-            const ids = await joinedChats(h, 7, t);
-            const leaves: WebhookEvent[] = ids
-              .slice(0, 6)
-              .map((id, i) => webhookEvents.leave(id, { timestamp: t + i * 5000 }));
-            const deliveries = [...leaves, ...asRedelivery(again.map((i) => leaves[i]!))];
-            for (let i = deliveries.length - 1; i > 0; i--) {
-              const j = random.next().value! % (i + 1);
-              [deliveries[i], deliveries[j]] = [deliveries[j]!, deliveries[i]!];
-            }
-            const webhooks: WebhookEvent[][] = [];
-            while (deliveries.length > 0) webhooks.push(deliveries.splice(0, 1 + (random.next().value! % 3)));
-            await Promise.all(webhooks.map((w) => h.post(w, { settle: false })));
+            const start = Math.floor(Date.now() / W) * W + offset;
+            const ids = await joinedChats(h, n, start);
+            const times = Array.from(
+              { length: k },
+              (_, i) => start + Math.floor((i * length) / Math.max(1, k - 1)),
+            );
+            const leaves = ids.slice(0, k).map((id, i) => webhookEvents.leave(id, { timestamp: times[i]! }));
+            const deliveries = [...leaves, ...asRedelivery(again.map((i) => leaves[i % leaves.length]!))];
+            await Promise.all(
+              shuffledDeliveries(deliveries, random).map((w) => h.post(w, { settle: false })),
+            );
             await Promise.all([h.processing.drain(), second.drain()]);
-            for (const id of ids.slice(0, 6)) {
-              expect((await h.registry.load(id))?.group.leaveReason).toBe('mass_leave');
+            const mass = k >= 3 && k >= 0.8 * n;
+            for (const id of ids.slice(0, k)) {
+              expect((await h.registry.load(id))?.group.leaveReason).toBe(mass ? 'mass_leave' : 'removed');
               expect(
                 (await h.registry.recentEvents(id)).filter((e) => e.eventType === 'massLeave'),
-              ).toHaveLength(1);
+              ).toHaveLength(mass ? 1 : 0);
             }
-            expect(h.recorder.metric('massLeaves')).toBe(1);
+            expect(h.recorder.metric('massLeaves')).toBe(mass ? 1 : 0);
             expect(await h.runtime.processing.stats.statusCounts()).toEqual({
-              active: 1,
-              left: 6,
+              active: n - k,
+              left: k,
               ejected: 0,
             });
+            if (mass) {
+              const { chats } = await chatsToReinvite(
+                {},
+                { directory: h.registry, stats: h.runtime.processing.stats },
+              );
+              expect(chats.map((c) => c.groupId).sort()).toEqual(ids.slice(0, k).sort());
+            }
           } finally {
             await second.stop();
             await h.close();
           }
         },
       ),
-      { numRuns: 4 },
+      { numRuns: propertyRuns(4, 50) },
     );
-  }, 120_000);
+  }, 600_000);
 });

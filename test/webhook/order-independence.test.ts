@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import type { Group } from '../../lambda/domain/group';
-import { newGroupId, ulid, webhookEvents, type WebhookEvent } from '../../lib/local/simulator/webhook-events';
+import { webhookEvents, type WebhookEvent } from '../../lib/local/simulator/webhook-events';
+import { chatId, eventId, propertyRuns, shuffledDeliveries, userId } from '../support/generators';
 import { startHarness, type Harness } from '../support/webhook-harness';
 
 let h: Harness;
@@ -22,12 +23,12 @@ function materialize(groupId: string, spec: Spec, isRedelivery = false): Webhook
   const options = { timestamp: T + spec.seconds * 1000, webhookEventId: spec.id, isRedelivery };
   switch (spec.type) {
     case 'message':
-      return webhookEvents.message(groupId, 'hi', options);
+      return webhookEvents.message(groupId, 'hi', { ...options, userId: userId(spec.id) });
     case 'postback':
-      return webhookEvents.postback(groupId, 'action=x', options);
+      return webhookEvents.postback(groupId, 'action=x', { ...options, userId: userId(spec.id) });
     case 'memberJoined':
     case 'memberLeft':
-      return webhookEvents[spec.type](groupId, undefined, options);
+      return webhookEvents[spec.type](groupId, [userId(spec.id)], options);
     default:
       return webhookEvents[spec.type](groupId, options);
   }
@@ -64,16 +65,18 @@ describe('group registry under redelivery and reordering (property, DynamoDB Loc
         'postback',
       ),
       seconds: fc.integer({ min: 0, max: 200 }),
-      id: fc.constant('').map(() => ulid()),
+      id: eventId(),
     });
+    let run = 0;
     await fc.assert(
       fc.asyncProperty(
-        fc.array(spec, { minLength: 1, maxLength: 8 }),
+        fc.uniqueArray(spec, { minLength: 1, maxLength: 12, selector: (s) => s.id }),
         fc.array(fc.nat(), { minLength: 1, maxLength: 6 }),
         fc.infiniteStream(fc.nat()),
         async (specs, duplicates, random) => {
-          const reference = newGroupId();
-          const subject = newGroupId();
+          run += 1;
+          const reference = chatId(`order-reference-${run}`);
+          const subject = chatId(`order-subject-${run}`);
           const inOrder = [...specs].sort((a, b) => a.seconds - b.seconds || (a.id < b.id ? -1 : 1));
           for (const s of inOrder) expect((await h.post([materialize(reference, s)])).statusCode).toBe(200);
 
@@ -81,13 +84,8 @@ describe('group registry under redelivery and reordering (property, DynamoDB Loc
             ...specs.map((s) => materialize(subject, s)),
             ...duplicates.map((d) => materialize(subject, specs[d % specs.length]!, true)),
           ];
-          for (let i = deliveries.length - 1; i > 0; i--) {
-            const j = random.next().value! % (i + 1);
-            [deliveries[i], deliveries[j]] = [deliveries[j]!, deliveries[i]!];
-          }
-          while (deliveries.length > 0) {
-            const batch = deliveries.splice(0, 1 + (random.next().value! % 3));
-            expect((await h.post(batch)).statusCode).toBe(200);
+          for (const webhook of shuffledDeliveries(deliveries, random)) {
+            expect((await h.post(webhook)).statusCode).toBe(200);
           }
 
           expect(lifecycle((await h.registry.load(subject))?.group)).toEqual(
@@ -104,7 +102,7 @@ describe('group registry under redelivery and reordering (property, DynamoDB Loc
           expect(recorded).toEqual(expect.arrayContaining(lifecycleIds));
         },
       ),
-      { numRuns: 20 },
+      { numRuns: propertyRuns(15, 200) },
     );
-  }, 120_000);
+  }, 900_000);
 });

@@ -75,6 +75,7 @@ describe('replies in groups', () => {
     await setGroupCoupon(coupon.couponId, h.couponDeps);
     const groupId = newGroupId();
     const t = Date.now();
+    const sentBefore = h.recorder.metric('couponRepliesSent');
     await h.post([join(groupId, t)]);
     await h.post([say(groupId, 'ｸｰﾎﾟﾝありますか？', t + 1000)]);
     await h.post([say(groupId, 'COUPON please', t + 2000)]);
@@ -90,7 +91,45 @@ describe('replies in groups', () => {
       { type: 'text', text: 'クーポンをどうぞ！' },
       { type: 'coupon', couponId: coupon.couponId },
     ]);
-    expect(h.recorder.metric('couponRepliesSent')).toBeGreaterThanOrEqual(2);
+    expect(h.recorder.metric('couponRepliesSent')).toBe(sentBefore + 2);
+  });
+
+  it('a reply LINE refuses gives its cool-down back: the next keyword is answered, and the record says so', async () => {
+    const coupon = await newCoupon();
+    await setGroupCoupon(coupon.couponId, h.couponDeps);
+    const groupId = newGroupId();
+    const t = Date.now();
+    await h.post([join(groupId, t - 2 * hour)]);
+    h.line.state.faults.push({ match: 'POST /v2/bot/message/reply', status: 500, count: 1 });
+    const refused = say(groupId, 'クーポン', t);
+    await h.post([refused]);
+    await h.post([say(groupId, 'クーポン', t + 30_000)]);
+    // (No welcome: that join is two hours old, its token long expired.)
+    expect(types(groupId)).toEqual([['text', 'coupon']]);
+    const records = await h.registry.recentEvents(groupId);
+    expect(records.find((e) => e.webhookEventId === refused.webhookEventId)).toMatchObject({
+      reply: 'coupon',
+      replyStatus: 'failed',
+    });
+    expect((await h.registry.load(groupId))?.group.lastCouponReplyAt).toBe(
+      new Date(t + 30_000).toISOString(),
+    );
+  });
+
+  it('a keyword older than a reply token lives (a backlog, a replay) is not answered and starts no cool-down', async () => {
+    const coupon = await newCoupon();
+    await setGroupCoupon(coupon.couponId, h.couponDeps);
+    const groupId = newGroupId();
+    const t = Date.now();
+    await h.post([join(groupId, t - 2 * hour)]);
+    const late = say(groupId, 'クーポン', t - 2 * 60_000);
+    await h.post([late]);
+    expect(types(groupId)).toEqual([]);
+    expect(
+      (await h.registry.recentEvents(groupId)).find((e) => e.webhookEventId === late.webhookEventId),
+    ).toMatchObject({ reply: 'coupon', replyStatus: 'expired' });
+    await h.post([say(groupId, 'クーポン', t)]);
+    expect(types(groupId)).toEqual([['text', 'coupon']]);
   });
 
   it('the cool-down is configurable without a deploy', async () => {
@@ -170,6 +209,7 @@ describe('a welcome card for members who join later', () => {
   it('answers a new member with the add-friend card, with its reply token, once per cool-down', async () => {
     const groupId = newGroupId();
     const t = Date.now();
+    const sentBefore = h.recorder.metric('memberWelcomesSent');
     await h.post([join(groupId, t - 7_200_000)]);
     await h.post([memberJoined(groupId, t)]);
     await h.post([memberJoined(groupId, t + 60_000)]); // inside the hour: no second card
@@ -180,9 +220,22 @@ describe('a welcome card for members who join later', () => {
       messages: [expect.objectContaining({ type: 'flex' })],
     });
     expect(JSON.stringify(cards(groupId)[0]!.messages)).toContain('https://line.me/R/ti/p/@line-groups');
-    expect(h.recorder.metric('memberWelcomesSent')).toBeGreaterThanOrEqual(2);
+    expect(h.recorder.metric('memberWelcomesSent')).toBe(sentBefore + 2);
     expect((await h.registry.recentEvents(groupId)).filter((e) => e.reply === 'memberWelcome')).toHaveLength(
       2,
+    );
+  });
+
+  it('a card LINE refuses gives the cool-down back: the next member gets it', async () => {
+    const groupId = newGroupId();
+    const t = Date.now();
+    await h.post([join(groupId, t - 7_200_000)]);
+    h.line.state.faults.push({ match: 'POST /v2/bot/message/reply', status: 500, count: 1 });
+    await h.post([memberJoined(groupId, t)]);
+    await h.post([memberJoined(groupId, t + 60_000)]);
+    expect(cards(groupId)).toHaveLength(1);
+    expect((await h.registry.load(groupId))?.group.lastMemberWelcomeAt).toBe(
+      new Date(t + 60_000).toISOString(),
     );
   });
 

@@ -14,17 +14,23 @@ import type {
   GroupDirectory,
   GroupEventRecord,
   GroupRegistry,
+  OutboxEntry,
+  PendingReply,
   RegistryChange,
   StoredGroup,
   TouchResult,
 } from '../../app/ports';
-import { CHANGE_KIND, type Group, type GroupStatus, japanDay } from '../../domain/group';
+import type { Group, GroupStatus } from '../../domain/group';
 import { isRoutineActivity } from '../../domain/lifecycle';
 import { batchGetAll } from './batch';
 import { BY_ENRICHMENT_DUE_INDEX, BY_STATUS_INDEX, type TableRole } from './tables';
 
-// DynamoDB allows 100 items per transaction: the chat, the status and day counts, two leave bursts.
-export const MAX_EVENTS_PER_SAVE = 95;
+// DynamoDB allows 100 items per transaction: the chat, its events, the status count, a day count
+// per day the events fall on, two leave bursts, recounted leaves and the outbox entry.
+export const MAX_EVENTS_PER_SAVE = 45;
+const MAX_TRANSACTION_ITEMS = 100;
+/** Event records' keys are `<ISO time>#<id>`: they all sort below this (outbox entries above). */
+const RECORDS_END = ':';
 
 interface GroupItem extends Group {
   version: number;
@@ -60,6 +66,13 @@ const activityIsNewer = '(attribute_not_exists(lastActivityAt) OR lastActivityAt
 const SEARCH_STEP = 500;
 const SEARCH_BUDGET = 5000;
 
+/** An outbox entry as the group events table keeps it (in the sparse outbox index until done). */
+export const toOutboxItem = (entry: OutboxEntry) => ({
+  ...entry,
+  eventKey: entry.entryKey,
+  outbox: 'pending',
+});
+
 /** A chat's key in the byStatus index: where the next screen starts. */
 const indexKeyOf = (group: Group) => ({
   groupId: group.groupId,
@@ -84,6 +97,55 @@ export class DynamoDbGroupRegistry implements GroupRegistry, GroupDirectory {
       new GetCommand({ TableName: this.options.tables.groups, Key: { groupId }, ConsistentRead: true }),
     );
     return Item ? fromItem(Item) : undefined;
+  }
+
+  async loadMany(groupIds: string[]): Promise<StoredGroup[]> {
+    const items = await batchGetAll(
+      this.options.client,
+      this.options.tables.groups,
+      [...new Set(groupIds)].map((groupId) => ({ groupId })),
+      { consistentRead: true },
+    );
+    return items.map(fromItem);
+  }
+
+  async saveMany(saves: { group: Group; expectedVersion: number; event: GroupEventRecord }[]): Promise<void> {
+    if (saves.length * 2 > MAX_TRANSACTION_ITEMS)
+      throw new RangeError(`at most ${MAX_TRANSACTION_ITEMS / 2} chats per saveMany`);
+    const now = this.now();
+    const expiresAt = this.expiresAt(now);
+    try {
+      await this.options.client.send(
+        new TransactWriteCommand({
+          TransactItems: saves.flatMap(({ group, expectedVersion, event }) => [
+            {
+              Put: {
+                TableName: this.options.tables.groups,
+                Item: { ...group, version: expectedVersion + 1, updatedAt: now.toISOString() },
+                ConditionExpression: groupIsUnchanged,
+                ExpressionAttributeValues: { ':expectedVersion': expectedVersion },
+              },
+            },
+            {
+              Put: {
+                TableName: this.options.tables.groupEvents,
+                Item: { ...event, expiresAt },
+                ConditionExpression: eventIsNew,
+              },
+            },
+          ]),
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const reasons = error.CancellationReasons ?? [];
+      const duplicates = saves.filter((_, i) => reasons[2 * i + 1]?.Code === 'ConditionalCheckFailed');
+      if (duplicates.length > 0)
+        throw new DuplicateEventsError(duplicates.map((d) => d.event.webhookEventId));
+      if (reasons.some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict'))
+        throw new ConcurrentUpdateError(saves.map((d) => d.group.groupId).join(','));
+      throw error;
+    }
   }
 
   async touchActivity(
@@ -147,7 +209,7 @@ export class DynamoDbGroupRegistry implements GroupRegistry, GroupDirectory {
     if (events.length > MAX_EVENTS_PER_SAVE)
       throw new RangeError(`at most ${MAX_EVENTS_PER_SAVE} events per save`);
     const now = this.now();
-    const expiresAt = Math.floor(now.getTime() / 1000) + this.options.eventRetentionDays * 86_400;
+    const expiresAt = this.expiresAt(now);
     const item: GroupItem = { ...group, version: (expectedVersion ?? 0) + 1, updatedAt: now.toISOString() };
     const input: TransactWriteCommandInput = {
       TransactItems: [
@@ -169,8 +231,32 @@ export class DynamoDbGroupRegistry implements GroupRegistry, GroupDirectory {
           },
         })),
         ...this.countUpdates(group, change),
+        ...(change.recounted ?? []).map(({ eventKey, from, to }) => ({
+          Update: {
+            TableName: this.options.tables.groupEvents,
+            Key: { groupId: group.groupId, eventKey },
+            UpdateExpression: 'SET countedAs = :to',
+            // Moved once: a concurrent save that moved it first makes this one load again.
+            ConditionExpression: 'countedAs = :from',
+            ExpressionAttributeValues: { ':from': from, ':to': to },
+          },
+        })),
+        ...(change.outbox
+          ? [
+              {
+                Put: {
+                  TableName: this.options.tables.groupEvents,
+                  Item: { ...toOutboxItem(change.outbox), expiresAt },
+                },
+              },
+            ]
+          : []),
       ],
     };
+    if ((input.TransactItems?.length ?? 0) > MAX_TRANSACTION_ITEMS)
+      throw new RangeError(
+        `a save of ${input.TransactItems?.length} items exceeds DynamoDB's ${MAX_TRANSACTION_ITEMS}`,
+      );
     try {
       await this.options.client.send(new TransactWriteCommand(input));
     } catch (error) {
@@ -197,19 +283,29 @@ export class DynamoDbGroupRegistry implements GroupRegistry, GroupDirectory {
           ExpressionAttributeValues: { ':one': 1, ...(from && { ':minus': -1 }) },
         },
       });
-      // The same moment read again (a leave that turns out an ejection) moves that day's count;
-      // a new moment (a rejoin after a leave) adds one on its own day.
-      const reread = previous !== null && previous.statusChangedAt === group.statusChangedAt;
-      const day = japanDay(group.statusChangedAt);
-      const kind = CHANGE_KIND[group.status];
-      const undo = reread && previous ? CHANGE_KIND[previous.status] : undefined;
+    }
+    const byDay = new Map<string, Map<string, number>>();
+    for (const { day, kind, delta } of change.days ?? []) {
+      const kinds = byDay.get(day) ?? new Map<string, number>();
+      kinds.set(kind, (kinds.get(kind) ?? 0) + delta);
+      byDay.set(day, kinds);
+    }
+    for (const [day, kinds] of byDay) {
+      const moved = [...kinds].filter(([, delta]) => delta !== 0);
+      if (moved.length === 0) continue;
       updates.push({
         Update: {
           TableName,
           Key: { statKey: `day#${day}` },
-          UpdateExpression: `SET #day = :day ADD #kind :one${undo ? ', #undo :minus' : ''}`,
-          ExpressionAttributeNames: { '#day': 'day', '#kind': kind, ...(undo && { '#undo': undo }) },
-          ExpressionAttributeValues: { ':day': day, ':one': 1, ...(undo && { ':minus': -1 }) },
+          UpdateExpression: `SET #day = :day ADD ${moved.map((_, i) => `#k${i} :d${i}`).join(', ')}`,
+          ExpressionAttributeNames: {
+            '#day': 'day',
+            ...Object.fromEntries(moved.map(([kind], i) => [`#k${i}`, kind])),
+          },
+          ExpressionAttributeValues: {
+            ':day': day,
+            ...Object.fromEntries(moved.map(([, delta], i) => [`:d${i}`, delta])),
+          },
         },
       });
     }
@@ -231,6 +327,10 @@ export class DynamoDbGroupRegistry implements GroupRegistry, GroupDirectory {
       });
     }
     return updates;
+  }
+
+  private expiresAt(now: Date): number {
+    return Math.floor(now.getTime() / 1000) + this.options.eventRetentionDays * 86_400;
   }
 
   /** Turns DynamoDB's cancellation reasons into the domain's errors; callers never see AWS names. */
@@ -344,12 +444,66 @@ export class DynamoDbGroupRegistry implements GroupRegistry, GroupDirectory {
     const { Items } = await this.options.client.send(
       new QueryCommand({
         TableName: this.options.tables.groupEvents,
-        KeyConditionExpression: 'groupId = :groupId',
-        ExpressionAttributeValues: { ':groupId': groupId },
+        KeyConditionExpression: 'groupId = :groupId AND eventKey < :end',
+        ExpressionAttributeValues: { ':groupId': groupId, ':end': RECORDS_END },
         ScanIndexForward: false,
         Limit: limit,
       }),
     );
     return (Items ?? []) as GroupEventRecord[];
+  }
+
+  async eventsBetween(groupId: string, from: string, to: string): Promise<GroupEventRecord[]> {
+    const records: GroupEventRecord[] = [];
+    const pages = paginateQuery(
+      { client: this.options.client },
+      {
+        TableName: this.options.tables.groupEvents,
+        // `<time>#<id>`: '~' sorts after every id, so records at `to` itself are included.
+        KeyConditionExpression: 'groupId = :groupId AND eventKey BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':groupId': groupId, ':from': from, ':to': `${to}#~` },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) records.push(...((page.Items ?? []) as GroupEventRecord[]));
+    return records;
+  }
+
+  async replyMissed(groupId: string, reply: PendingReply, status: 'failed' | 'expired'): Promise<void> {
+    const { cooldown } = reply;
+    const now = this.now().toISOString();
+    await Promise.all([
+      this.options.client.send(
+        new UpdateCommand({
+          TableName: this.options.tables.groupEvents,
+          Key: { groupId, eventKey: reply.eventKey },
+          UpdateExpression: 'SET replyStatus = :status',
+          ConditionExpression: 'attribute_exists(eventKey)',
+          ExpressionAttributeValues: { ':status': status },
+        }),
+      ),
+      cooldown &&
+        this.options.client
+          .send(
+            new UpdateCommand({
+              TableName: this.options.tables.groups,
+              Key: { groupId },
+              // The version moves: a writer that loaded the chat before cannot put the cool-down back.
+              UpdateExpression: `${cooldown.previous ? 'SET #field = :previous, updatedAt = :now' : 'SET updatedAt = :now REMOVE #field'} ADD version :one`,
+              // Only the cool-down this reply started: a later one stays.
+              ConditionExpression: '#field = :at',
+              ExpressionAttributeNames: { '#field': cooldown.field },
+              ExpressionAttributeValues: {
+                ':at': reply.eventAt,
+                ':now': now,
+                ':one': 1,
+                ...(cooldown.previous && { ':previous': cooldown.previous }),
+              },
+            }),
+          )
+          .catch((error: unknown) => {
+            if (!(error instanceof ConditionalCheckFailedException)) throw error;
+          }),
+    ]);
   }
 }

@@ -32,6 +32,8 @@ export const BY_STATUS_INDEX = 'byStatus';
 export const BY_ENRICHMENT_DUE_INDEX = 'byEnrichmentDue';
 /** Sparse index on the inbox: events whose processing gave up (dead letters), by when. */
 export const DEAD_LETTERS_INDEX = 'deadLetters';
+/** Sparse index on the group events table: outbox entries not done yet, oldest first (the sweep). */
+export const OUTBOX_INDEX = 'outbox';
 
 export const groupsTable: TableDefinition = {
   partitionKey: { name: 'groupId', type: 'S' },
@@ -83,9 +85,17 @@ export const inboxTable: TableDefinition = {
 
 export const groupEventsTable: TableDefinition = {
   partitionKey: { name: 'groupId', type: 'S' },
-  // `<ISO time>#<webhookEventId>`: sorts by time, and is unique per webhook event.
+  // `<ISO time>#<webhookEventId>`: sorts by time, and is unique per webhook event. Beside the
+  // records, `outbox#<eventKey>` items hold what a save left to do after its commit.
   sortKey: { name: 'eventKey', type: 'S' },
-  globalSecondaryIndexes: [],
+  globalSecondaryIndexes: [
+    {
+      indexName: OUTBOX_INDEX,
+      partitionKey: { name: 'outbox', type: 'S' },
+      sortKey: { name: 'createdAt', type: 'S' },
+      projection: 'all',
+    },
+  ],
   timeToLiveAttribute: 'expiresAt',
 };
 
