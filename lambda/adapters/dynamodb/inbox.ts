@@ -1,3 +1,4 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DeadLetter, Inbox, InboxItem } from '../../app/ports';
 import { batchWriteAll } from './batch';
@@ -43,15 +44,24 @@ export class DynamoDbInbox implements Inbox {
   }
 
   async noteFailure(item: InboxItem, error: string, maxAttempts: number): Promise<boolean> {
-    const { Attributes } = await this.options.client.send(
-      new UpdateCommand({
-        TableName: this.options.tableName,
-        Key: { groupId: item.groupId, inboxKey: item.inboxKey },
-        UpdateExpression: 'SET lastError = :error ADD attempts :one',
-        ExpressionAttributeValues: { ':error': error.slice(0, 2000), ':one': 1 },
-        ReturnValues: 'UPDATED_NEW',
-      }),
-    );
+    let Attributes: Record<string, unknown> | undefined;
+    try {
+      ({ Attributes } = await this.options.client.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: { groupId: item.groupId, inboxKey: item.inboxKey },
+          UpdateExpression: 'SET lastError = :error ADD attempts :one',
+          // Never create one: an update of a missing key would insert an item with no events.
+          ConditionExpression: 'attribute_exists(inboxKey)',
+          ExpressionAttributeValues: { ':error': error.slice(0, 2000), ':one': 1 },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      ));
+    } catch (failure) {
+      // Expired (TTL) before it could be applied: nothing left to retry or keep.
+      if (failure instanceof ConditionalCheckFailedException) return true;
+      throw failure;
+    }
     if (Number(Attributes?.attempts ?? 0) < maxAttempts) return false;
     // A dead letter is kept (no TTL) until it is replayed.
     await this.options.client.send(
