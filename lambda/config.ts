@@ -27,6 +27,8 @@ export interface Config {
   inboxRetentionDays: number;
   /** Failed attempts at one inbox item before it becomes a dead letter. */
   processingMaxAttempts: number;
+  /** How long after arrival the sweep applies an item of a stream batch AWS gave up on. */
+  inboxSweepAfterMs: number;
   massLeave: MassLeavePolicy;
   /** At most one welcome card for new members per chat in this long. */
   memberWelcomeCooldownMs: number;
@@ -79,6 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     memberWelcomeCooldownMs: numberFrom(env, 'MEMBER_WELCOME_COOLDOWN_SECONDS', 3600, true) * 1000,
     processingMaxAttempts: numberFrom(env, 'PROCESSING_MAX_ATTEMPTS', 3),
+    inboxSweepAfterMs: numberFrom(env, 'INBOX_SWEEP_AFTER_MINUTES', 15, true) * 60_000,
     settingsCacheMs: numberFrom(env, 'SETTINGS_CACHE_SECONDS', 30, true) * 1000,
   };
   if (!config.lineSecretId && !(config.channelSecret && (config.channelId || config.channelAccessToken))) {

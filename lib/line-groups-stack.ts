@@ -92,12 +92,20 @@ export class LineGroupsStack extends Stack {
       'Accepted events failed processing after their retries. See: npm run events -- failed --aws; then: npm run events -- replay --aws',
     );
     alarms.alarmOnAny(
+      'InboxBatchesAbandoned',
+      processing.abandonedBatches.metricNumberOfMessagesSent({
+        period: Duration.minutes(5),
+        statistic: 'Sum',
+      }),
+      'The inbox stream gave up on a batch after hours of failures (the processor failed as a whole). Nothing to do: the sweeper applies its events within minutes. See: npm run events -- failed --aws',
+    );
+    alarms.alarmOnAny(
       'InboxDeadLetters',
       processing.deadLetters.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(5),
         statistic: 'Maximum',
       }),
-      'Inbox stream batches gave up after 100 tries (the processor failed as a whole). Their items are still in the inbox table for 7 days: fix the cause, then see README "When processing fails".',
+      'The sweeper could not read an abandoned inbox batch after five tries (its messages wait in this queue). See README "When processing fails".',
     );
     alarms.alarmOnAny(
       'MassLeave',
@@ -136,6 +144,7 @@ export class LineGroupsStack extends Stack {
     for (const [name, fn] of Object.entries({
       InboxProcessor: processing.processor,
       GroupEnricher: processing.enricher,
+      InboxSweeper: processing.sweeper,
       CampaignPlanner: campaigns.planner,
       CampaignWorker: campaigns.worker,
     })) {

@@ -229,6 +229,44 @@ export interface Inbox {
   deadLetters(limit?: number): Promise<DeadLetter[]>;
   /** A dead letter processed again: no longer a dead letter; it expires like any other item. */
   settle(item: InboxItem): Promise<void>;
+  /**
+   * Items of a batch the stream gave up on, kept (no TTL) for the sweep from `sweepAt` on; items
+   * gone, settled or dead already are left as they are. How many were marked.
+   */
+  markForSweep(items: InboxItem[], sweepAfterMs: number, batch: StreamBatchInfo): Promise<number>;
+  /** Items due for the sweep by `now`, oldest first. */
+  dueForSweep(now: Date, limit: number): Promise<SweptItem[]>;
+  /** Applied by the sweep: listed as swept for a while, then it expires like any other item. */
+  settleSwept(item: InboxItem, at: Date): Promise<void>;
+  /** Items waiting for the sweep and the ones it applied lately, newest first (`events failed`). */
+  sweeps(limit?: number): Promise<SweptItem[]>;
+}
+
+/**
+ * Where the stream's records were when the event source mapping gave up on them (AWS sends this,
+ * not the records, to the on-failure destination: `DDBStreamBatchInfo`).
+ */
+export interface StreamBatchInfo {
+  shardId: string;
+  startSequenceNumber: string;
+  endSequenceNumber: string;
+  approximateArrivalOfFirstRecord: string;
+  approximateArrivalOfLastRecord: string;
+  batchSize: number;
+  streamArn: string;
+}
+
+/** An inbox item the sweep takes (or took) because its stream batch gave up. */
+export interface SweptItem extends InboxItem {
+  sweep: 'due' | 'done';
+  /** When it is due (`due`), or when it was applied (`done`). */
+  sweepAt: string;
+  abandonedBatch: Pick<StreamBatchInfo, 'shardId' | 'startSequenceNumber' | 'endSequenceNumber'>;
+}
+
+/** The inbox items a stream batch held, read again from the stream (or, past its 24 hours, the table). */
+export interface StreamRecords {
+  itemsOf(batch: StreamBatchInfo): Promise<InboxItem[]>;
 }
 
 export interface ChatSummary {
@@ -319,6 +357,8 @@ export type MetricName =
   | 'lineLookupFailures'
   | 'enrichmentsAbandoned'
   | 'massLeaves'
+  | 'inboxBatchesAbandoned'
+  | 'inboxSwept'
   | 'outboxRetried'
   | 'repliesExpired'
   | 'webhookErrors'

@@ -6,6 +6,7 @@ import { METRICS_NAMESPACE, SERVICE_NAME } from './observability-names';
 export const logger = new Logger({ serviceName: SERVICE_NAME });
 export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
 
-export const telemetryOf = (m: Pick<Metrics, 'addMetric'>): Telemetry => ({
+export const telemetryOf = (m: Pick<Metrics, 'addMetric' | 'publishStoredMetrics'>): Telemetry => ({
   count: (name, value = 1) => m.addMetric(name, MetricUnit.Count, value),
+  flush: () => m.publishStoredMetrics(),
 });

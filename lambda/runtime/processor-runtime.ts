@@ -1,4 +1,7 @@
-import { documentClient } from '../adapters/dynamodb/document-client';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { clientConfig, documentClient } from '../adapters/dynamodb/document-client';
+import { DynamoDbStreamRecords } from '../adapters/dynamodb/stream-records';
+import type { InboxSweepDeps } from '../app/inbox-sweep';
 import { DynamoDbCouponStore } from '../adapters/dynamodb/coupon-store';
 import { DynamoDbGroupRegistry, MAX_EVENTS_PER_SAVE } from '../adapters/dynamodb/group-registry';
 import { DynamoDbInbox } from '../adapters/dynamodb/inbox';
@@ -17,6 +20,8 @@ import { channelCredentials } from './secrets';
 export interface ProcessorRuntime {
   processing: ProcessInboxDeps;
   enrichment: EnrichDeps;
+  /** The inbox sweep: what the stream gave up on, and work left after a commit. */
+  sweep: InboxSweepDeps;
 }
 
 /** Wires processing and enrichment from config: shared by their Lambdas, the local stack and the CLIs. */
@@ -60,5 +65,14 @@ export async function createProcessorRuntime(
     maxAttempts: config.processingMaxAttempts,
     enrich: (groupIds) => enrichGroups(groupIds, config.lookupTimeoutMs, enrichment),
   };
-  return { processing, enrichment };
+  const sweep: InboxSweepDeps = {
+    ...processing,
+    streamRecords: new DynamoDbStreamRecords(
+      new DynamoDBStreamsClient(clientConfig(config)),
+      client,
+      config.tables.inbox,
+    ),
+    sweepAfterMs: config.inboxSweepAfterMs,
+  };
+  return { processing, enrichment, sweep };
 }

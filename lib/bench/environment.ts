@@ -13,6 +13,7 @@ import { loadConfig } from '../../lambda/config';
 import { processStream } from '../../lambda/runtime/process-stream';
 import { createProcessorRuntime } from '../../lambda/runtime/processor-runtime';
 import { startLineEmulator } from '../local/line-emulator/server';
+import { handleSweepEvent } from '../../lambda/runtime/sweep-event';
 import { startLocalProcessing } from '../local/processing';
 import type { EmulatorOptions } from '../local/line-emulator/state';
 import { freePort } from '../local/ports';
@@ -104,7 +105,7 @@ export async function startBenchEnvironment(emulator: Partial<EmulatorOptions> =
       handler: (event) => processStream(event, runtime.processing),
       sweep: () => enrichDueGroups(config.enrichmentTimeoutMs, runtime.enrichment),
       sweepIntervalMs: 3_600_000,
-      processing: runtime.processing,
+      inboxSweeper: (event) => handleSweepEvent(event, runtime.sweep),
       // Only what this measurement writes: earlier ones left their items in the inbox.
       startingPosition: 'LATEST',
     });

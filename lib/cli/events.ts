@@ -1,6 +1,6 @@
 import { DynamoDbInbox } from '../../lambda/adapters/dynamodb/inbox';
 import { environmentFor } from '../../lambda/adapters/dynamodb/tables';
-import type { DeadLetter } from '../../lambda/app/ports';
+import type { DeadLetter, SweptItem } from '../../lambda/app/ports';
 import { replayDeadLetters } from '../../lambda/app/process-inbox';
 import { loadConfig } from '../../lambda/config';
 import { logger } from '../../lambda/runtime/observability';
@@ -12,14 +12,25 @@ import { formatTable } from './table';
 import { UsageError } from './usage-error';
 
 export const eventsUsage = `Usage:
-  npm run events -- failed [--json]      events whose processing gave up (dead letters), and why
-  npm run events -- replay [--json]      process them again (each event takes effect at most once)
+  npm run events -- failed [--json]      events whose processing gave up (dead letters), and why; then
+                                         the batches the stream gave up on, which the sweep applies
+  npm run events -- sweeps [--json]      those batches' items: waiting for the sweep (due) or applied (done)
+  npm run events -- replay [--json]      process the dead letters again (each event takes effect at most once)
 
 Reads the local stack (npm start) by default; --aws reads AWS with the standard AWS credentials and
 region (replay then talks to LINE with the stack's secret, LINE_SECRET_ID); DYNAMODB_ENDPOINT
 overrides the endpoint; INBOX_TABLE and the other table variables override the table names.`;
 
 const LETTER_COLUMNS = ['failedAt', 'groupId', 'events', 'attempts', 'lastError'];
+const SWEEP_COLUMNS = ['sweep', 'sweepAt', 'groupId', 'events', 'batch'];
+
+/** The sweep's items, a line each, with the stream batch they came from. */
+const sweepRows = (items: SweptItem[]) =>
+  items.map((item) => ({
+    ...item,
+    events: item.events.map((e) => e.type).join(','),
+    batch: `${item.abandonedBatch.shardId.slice(-12)} ${item.abandonedBatch.startSequenceNumber}..${item.abandonedBatch.endSequenceNumber}`,
+  }));
 
 const row = (letter: DeadLetter) => ({
   ...letter,
@@ -42,11 +53,29 @@ export async function eventsCommand(
   switch (command) {
     case 'failed': {
       const inbox = new DynamoDbInbox({ client, tableName: tables.inbox, retentionDays: 7 });
-      const letters = await inbox.deadLetters();
+      const [letters, sweeps] = await Promise.all([inbox.deadLetters(), inbox.sweeps()]);
       print(letters, () =>
-        letters.length === 0
-          ? 'no dead letters: every accepted event was processed'
-          : `${formatTable(letters.map(row), LETTER_COLUMNS)}\n${letters.length} dead letter(s); npm run events -- replay${values.aws ? ' --aws' : ''}`,
+        [
+          letters.length === 0
+            ? 'no dead letters: every accepted event was processed'
+            : `${formatTable(letters.map(row), LETTER_COLUMNS)}\n${letters.length} dead letter(s); npm run events -- replay${values.aws ? ' --aws' : ''}`,
+          ...(sweeps.length === 0
+            ? []
+            : [
+                `\nBatches the stream gave up on (nothing to do: the sweep applies them ${sweepDelay(env)} after arrival):`,
+                formatTable(sweepRows(sweeps), SWEEP_COLUMNS),
+              ]),
+        ].join('\n'),
+      );
+      return 0;
+    }
+    case 'sweeps': {
+      const inbox = new DynamoDbInbox({ client, tableName: tables.inbox, retentionDays: 7 });
+      const sweeps = await inbox.sweeps();
+      print(sweeps, () =>
+        sweeps.length === 0
+          ? 'nothing swept lately: the stream gave up on no batch'
+          : formatTable(sweepRows(sweeps), SWEEP_COLUMNS),
       );
       return 0;
     }
@@ -84,3 +113,4 @@ export async function eventsCommand(
 }
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+const sweepDelay = (env: NodeJS.ProcessEnv) => `${env.INBOX_SWEEP_AFTER_MINUTES ?? 15} min`;

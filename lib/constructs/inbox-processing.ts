@@ -4,13 +4,15 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
   BY_ENRICHMENT_DUE_INDEX,
   BY_STATUS_INDEX,
+  OUTBOX_INDEX,
+  SWEEP_INDEX,
   type TableRole,
 } from '../../lambda/adapters/dynamodb/tables';
 import { deadLetterQueue } from './dead-letter-queue';
@@ -24,13 +26,18 @@ export interface InboxProcessingProps {
 
 /**
  * Everything after the webhook's answer: the processor on the inbox table's stream (records in
- * order per chat, partial batch failures, bisection, and a dead-letter queue for batches whose
- * retries run out), and the enricher, every minute, for the chat names LINE still owes.
+ * order per chat, partial batch failures, bisection), the enricher, every minute, for the chat
+ * names LINE still owes, and the sweeper: when the stream gives up on a batch (after hours, not
+ * minutes), AWS sends its whereabouts to a queue; the sweeper reads the batch again and, every
+ * five minutes, applies it and finishes work left after any commit. Nothing accepted is left behind.
  */
 export class InboxProcessing extends Construct {
   readonly processor: lambda.IFunction;
   readonly enricher: lambda.IFunction;
-  /** Stream batches that gave up (the event source mapping's on-failure destination). */
+  readonly sweeper: lambda.IFunction;
+  /** Where the stream puts the whereabouts of a batch it gave up on (the sweeper consumes it). */
+  readonly abandonedBatches: sqs.Queue;
+  /** Abandoned batches the sweeper itself could not keep after five tries. */
   readonly deadLetters: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: InboxProcessingProps) {
@@ -39,7 +46,14 @@ export class InboxProcessing extends Construct {
     const allow = (fn: lambda.IFunction, actions: string[], resources: string[]) =>
       fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources }));
 
-    this.deadLetters = deadLetterQueue(this, 'DeadLetters', 'the inbox stream');
+    this.deadLetters = deadLetterQueue(this, 'DeadLetters', 'the abandoned-batches queue');
+    this.abandonedBatches = new sqs.Queue(this, 'AbandonedBatches', {
+      enforceSSL: true,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      retentionPeriod: Duration.days(14),
+      visibilityTimeout: Duration.minutes(6),
+      deadLetterQueue: { queue: this.deadLetters, maxReceiveCount: 5 },
+    });
 
     const processor = new NodeFunction(this, 'Processor', {
       handler: 'inbox-processor',
@@ -57,25 +71,41 @@ export class InboxProcessing extends Construct {
         bisectBatchOnError: true,
         reportBatchItemFailures: true,
         // A failing item becomes a dead letter in the inbox after 3 attempts; these retries cover
-        // the function failing as a whole (DynamoDB down, secret unreadable) until it recovers.
-        retryAttempts: 100,
+        // the function failing as a whole (a bad deploy, DynamoDB down, secret unreadable): they
+        // go on for hours, not minutes (a bad deploy burns 100 retries in minutes), and then
+        // the batch's whereabouts go to the queue, from which the sweeper takes it back.
+        retryAttempts: -1,
+        maxRecordAge: Duration.hours(6),
         // Only new items: the processor's own updates (attempts) and TTL deletions are not work.
         filters: [lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.isEqual('INSERT') })],
-        onFailure: new SqsDlq(this.deadLetters),
+        onFailure: new SqsDlq(this.abandonedBatches),
       }),
     );
     props.lineSecret.grantRead(processor);
-    allow(
-      processor,
-      ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-      [tables.groups.tableArn],
-    );
-    allow(processor, ['dynamodb:PutItem'], [tables.groupEvents.tableArn]);
-    allow(processor, ['dynamodb:UpdateItem'], [tables.inbox.tableArn]);
-    // Counts move in the registry's transactions; a mass leave reads its chats through byStatus.
-    allow(processor, ['dynamodb:GetItem', 'dynamodb:UpdateItem'], [tables.registryStats.tableArn]);
-    allow(processor, ['dynamodb:Query'], [`${tables.groups.tableArn}/index/${BY_STATUS_INDEX}`]);
-    allow(processor, ['dynamodb:BatchGetItem'], [tables.settings.tableArn, tables.coupons.tableArn]);
+    /** What applying events needs: the registry, its records and outbox, its counts, the offers. */
+    const mayApplyEvents = (fn: lambda.IFunction) => {
+      allow(
+        fn,
+        ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        [tables.groups.tableArn],
+      );
+      // Records and outbox entries (written with the chat; an entry is deleted once done).
+      allow(
+        fn,
+        ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
+        [tables.groupEvents.tableArn],
+      );
+      allow(fn, ['dynamodb:UpdateItem'], [tables.inbox.tableArn]);
+      // Counts move in the registry's transactions; a mass leave reads its chats through byStatus.
+      allow(
+        fn,
+        ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
+        [tables.registryStats.tableArn],
+      );
+      allow(fn, ['dynamodb:Query'], [`${tables.groups.tableArn}/index/${BY_STATUS_INDEX}`]);
+      allow(fn, ['dynamodb:BatchGetItem'], [tables.settings.tableArn, tables.coupons.tableArn]);
+    };
+    mayApplyEvents(processor);
 
     const enricher = new NodeFunction(this, 'Enricher', {
       handler: 'group-enricher',
@@ -91,8 +121,41 @@ export class InboxProcessing extends Construct {
     allow(enricher, ['dynamodb:Query'], [`${tables.groups.tableArn}/index/${BY_ENRICHMENT_DUE_INDEX}`]);
     allow(enricher, ['dynamodb:GetItem', 'dynamodb:PutItem'], [tables.groups.tableArn]);
     allow(enricher, ['dynamodb:UpdateItem'], [tables.registryStats.tableArn]);
+    // A status it finds (an ejection) is announced through the outbox; leaves nearby are recounted.
+    allow(
+      enricher,
+      ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
+      [tables.groupEvents.tableArn],
+    );
+
+    const sweeper = new NodeFunction(this, 'Sweeper', {
+      handler: 'inbox-sweeper',
+      description:
+        'Keeps the batches the stream gave up on and applies them; finishes work left after a commit',
+      timeout: Duration.minutes(5),
+      environment: props.environment,
+    }).fn;
+    sweeper.addEventSource(
+      new SqsEventSource(this.abandonedBatches, { batchSize: 10, reportBatchItemFailures: true }),
+    );
+    new events.Rule(this, 'EveryFiveMinutes', {
+      schedule: events.Schedule.rate(Duration.minutes(5)),
+      targets: [new targets.LambdaFunction(sweeper, { retryAttempts: 0 })],
+    });
+    props.lineSecret.grantRead(sweeper);
+    mayApplyEvents(sweeper);
+    // The abandoned batch read again from the stream (24 hours), or past that found in the table.
+    allow(
+      sweeper,
+      ['dynamodb:GetShardIterator', 'dynamodb:GetRecords'],
+      [tables.inbox.tableStreamArn ?? tables.inbox.tableArn],
+    );
+    allow(sweeper, ['dynamodb:Scan'], [tables.inbox.tableArn]);
+    allow(sweeper, ['dynamodb:Query'], [`${tables.inbox.tableArn}/index/${SWEEP_INDEX}`]);
+    allow(sweeper, ['dynamodb:Query'], [`${tables.groupEvents.tableArn}/index/${OUTBOX_INDEX}`]);
 
     this.processor = processor;
     this.enricher = enricher;
+    this.sweeper = sweeper;
   }
 }

@@ -12,7 +12,6 @@ import {
 import { localDefaults } from './defaults';
 import { conversationLines, describeEvent } from './line-emulator/conversation';
 import { startLineEmulator, type LineEmulator } from './line-emulator/server';
-import { DynamoDbInbox } from '../../lambda/adapters/dynamodb/inbox';
 import { documentClient } from '../../lambda/adapters/dynamodb/document-client';
 import { channelCredentials } from '../../lambda/runtime/secrets';
 import { lineApiFor } from '../../lambda/runtime/line-client';
@@ -93,22 +92,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const { handler } = await import('../../lambda/handlers/webhook');
     const processor = await import('../../lambda/handlers/inbox-processor');
     const enricher = await import('../../lambda/handlers/group-enricher');
-    const { logger, metrics, telemetryOf } = await import('../../lambda/runtime/observability');
+    const sweeper = await import('../../lambda/handlers/inbox-sweeper');
+    const { logger } = await import('../../lambda/runtime/observability');
     const processing = await startLocalProcessing({
       endpoint: env.DYNAMODB_ENDPOINT,
       inboxTable: config.tables.inbox,
       handler: (event) => processor.handler(event),
       sweep: () => enricher.handler(),
       sweepIntervalMs: config.enrichment.retryBaseMs,
-      processing: {
-        inbox: new DynamoDbInbox({
-          client: documentClient(config),
-          tableName: config.tables.inbox,
-          retentionDays: config.inboxRetentionDays,
-        }),
-        log: logger,
-        telemetry: telemetryOf(metrics),
-      },
+      inboxSweeper: (event) => sweeper.handler(event),
+      inboxSweepIntervalMs: 60_000,
       log: (line) => logger.warn(line),
     });
     stops.push(() => processing.stop());

@@ -8,6 +8,7 @@ import {
   type Shard,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { StreamBatchInfo } from '../../lambda/app/ports';
 import { localCredentials, localRegion } from './dynamodb-local';
 
 export type StreamHandler = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | undefined>;
@@ -20,13 +21,18 @@ export interface StreamPollerOptions {
   startingPosition?: 'TRIM_HORIZON' | 'LATEST';
   /** Records per invocation (the event source mapping's BatchSize). */
   batchSize?: number;
+  /**
+   * Batches of one shard handled at once (the mapping's ParallelizationFactor): records are spread
+   * over this many lanes by partition key, so one chat's records stay in order in one lane.
+   */
+  parallelizationFactor?: number;
   /** How often an idle shard is read again (Lambda reads each shard about four times a second). */
   pollIntervalMs?: number;
   /** Retries of a failing batch before its records go to `onFailure` (MaximumRetryAttempts). */
   maxRetryAttempts?: number;
   retryBaseMs?: number;
-  /** Where records go after their retries (the mapping's on-failure destination). */
-  onFailure(records: DynamoDBRecord[], reason: string): Promise<void>;
+  /** Where a batch's whereabouts go after its retries (the mapping's on-failure destination). */
+  onFailure(batch: StreamBatchInfo, reason: string): Promise<void>;
   log?(line: string): void;
 }
 
@@ -51,16 +57,25 @@ interface ShardReader {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const sequence = (r: DynamoDBRecord | StreamRecord) => BigInt(r.dynamodb?.SequenceNumber ?? '0');
+/** Lambda spreads a shard's records over its lanes by a hash of the partition key. */
+function laneOf(record: DynamoDBRecord, lanes: number): number {
+  const key = JSON.stringify(record.dynamodb?.Keys ?? {});
+  let hash = 0;
+  for (let i = 0; i < key.length; i++) hash = (hash * 31 + key.charCodeAt(i)) | 0;
+  return Math.abs(hash) % lanes;
+}
 
 /**
  * Plays Lambda's event source mapping for a DynamoDB Stream against DynamoDB Local, so `npm start`
  * and the tests run the same asynchronous path as AWS: one reader per shard (children after their
- * parents), batches in stream order, INSERT records only (the mapping's filter), a partial batch
+ * parents), batches in stream order, several at once per shard split by partition key (so a
+ * chat's records stay in order), INSERT records only (the mapping's filter), a partial batch
  * response retried from its lowest failed record, a throwing batch bisected, and after the
- * retries the records handed to the on-failure destination.
+ * retries only the batch's whereabouts handed to the on-failure destination, as AWS does.
  */
 export async function startStreamPoller(options: StreamPollerOptions): Promise<StreamPoller> {
   const batchSize = options.batchSize ?? 100;
+  const lanes = options.parallelizationFactor ?? 10;
   const pollIntervalMs = options.pollIntervalMs ?? 100;
   const maxRetryAttempts = options.maxRetryAttempts ?? 100;
   const retryBaseMs = options.retryBaseMs ?? 100;
@@ -100,6 +115,23 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
     },
   });
 
+  const arrival = (r: DynamoDBRecord) =>
+    new Date((r.dynamodb?.ApproximateCreationDateTime ?? 0) * 1000).toISOString().replace('.000Z', 'Z');
+  const batchInfo = (records: [DynamoDBRecord, ...DynamoDBRecord[]]): StreamBatchInfo => {
+    const [first, last] = [records[0], records.at(-1) ?? records[0]];
+    return {
+      shardId: String(first.eventID ? shardOf.get(first.eventID) : ''),
+      startSequenceNumber: String(first.dynamodb?.SequenceNumber),
+      endSequenceNumber: String(last.dynamodb?.SequenceNumber),
+      approximateArrivalOfFirstRecord: arrival(first),
+      approximateArrivalOfLastRecord: arrival(last),
+      batchSize: records.length,
+      streamArn: String(streamArn),
+    };
+  };
+  /** The shard each record handed over came from (its batch info names it). */
+  const shardOf = new Map<string, string>();
+
   /** One batch until it succeeds or is handed to onFailure; bisected when the handler throws. */
   async function deliver(batch: DynamoDBRecord[]): Promise<void> {
     let pending = batch;
@@ -125,7 +157,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
       attempt += 1;
       if (attempt > maxRetryAttempts) {
         try {
-          await options.onFailure(pending, reason);
+          await options.onFailure(batchInfo(pending as [DynamoDBRecord, ...DynamoDBRecord[]]), reason);
           return;
         } catch (error) {
           // Nowhere to put them yet (DynamoDB down?): keep them, and keep trying.
@@ -135,6 +167,21 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
       }
       await sleep(Math.min(retryBaseMs * 2 ** Math.min(attempt, 10), 5000));
     }
+  }
+
+  /** Each lane's records in order, in batches, the lanes at once; done when all are. */
+  async function deliverInLanes(records: DynamoDBRecord[]) {
+    const byLane = new Map<number, DynamoDBRecord[]>();
+    for (const r of records) {
+      const lane = laneOf(r, lanes);
+      byLane.set(lane, [...(byLane.get(lane) ?? []), r]);
+    }
+    await Promise.all(
+      [...byLane.values()].map(async (laneRecords) => {
+        for (let i = 0; i < laneRecords.length; i += batchSize)
+          await deliver(laneRecords.slice(i, i + batchSize));
+      }),
+    );
   }
 
   async function read(reader: ShardReader) {
@@ -160,10 +207,12 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
           )
         ).ShardIterator;
         const { Records = [], NextShardIterator } = await streams.send(
-          new GetRecordsCommand({ ShardIterator: iterator, Limit: batchSize }),
+          new GetRecordsCommand({ ShardIterator: iterator, Limit: Math.min(1000, batchSize * lanes) }),
         );
         const inserts = Records.filter((r) => r.eventName === 'INSERT').map(toLambdaRecord);
-        if (inserts.length > 0) await deliver(inserts);
+        for (const r of inserts) if (r.eventID) shardOf.set(r.eventID, reader.shardId);
+        if (inserts.length > 0) await deliverInLanes(inserts);
+        for (const r of inserts) if (r.eventID) shardOf.delete(r.eventID);
         if (Records.length > 0) checkpoint = Records.at(-1)?.dynamodb?.SequenceNumber;
         iterator = NextShardIterator;
         if (!NextShardIterator) break; // the shard is closed and read to its end

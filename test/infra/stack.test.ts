@@ -144,7 +144,7 @@ describe('LineGroups stack', () => {
   });
 
   it('campaigns fan out through a queue with a dead-letter queue, to workers that report partial failures', () => {
-    template.resourceCountIs('AWS::SQS::Queue', 3);
+    template.resourceCountIs('AWS::SQS::Queue', 4);
     template.hasResourceProperties('AWS::SQS::Queue', {
       RedrivePolicy: { maxReceiveCount: 5, deadLetterTargetArn: Match.anyValue() },
       SqsManagedSseEnabled: true,
@@ -179,11 +179,17 @@ describe('LineGroups stack', () => {
           // Each resource is one of our tables' ARNs (an index only where a Query needs it).
           for (const resource of [statement.Resource].flat()) {
             expect(JSON.stringify(resource)).toMatch(
-              /^\{"Fn::GetAtt":\["Registry\w+","(Arn|StreamArn)"\]\}$|\/index\/(byStatus|byEnrichmentDue)"\]\]\}$/,
+              /^\{"Fn::GetAtt":\["Registry\w+","(Arn|StreamArn)"\]\}$|\/index\/(byStatus|byEnrichmentDue|outbox|sweep)"\]\]\}$/,
             );
           }
-          expect(actions).not.toContain('dynamodb:Scan');
-          expect(actions).not.toContain('dynamodb:DeleteItem');
+          // Deletes only outbox entries (group events); a Scan only where an abandoned batch is
+          // no longer in the stream (the inbox).
+          if (actions.includes('dynamodb:DeleteItem'))
+            expect(JSON.stringify(statement.Resource)).toMatch(/RegistryGroupEvents/);
+          if (actions.includes('dynamodb:Scan'))
+            expect(JSON.stringify(statement.Resource)).toMatch(
+              /^\{"Fn::GetAtt":\["RegistryInbox\w+","Arn"\]\}$/,
+            );
         }
       }
     }
@@ -210,12 +216,21 @@ describe('LineGroups stack', () => {
     ]);
   });
 
-  it('the inbox streams new items to the processor: in order, partial failures, bisection, INSERT only, a dead-letter queue', () => {
+  it('the inbox streams new items to the processor: in order, partial failures, bisection, INSERT only, giving up after hours to the sweeper', () => {
     template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       TableName: 'line-groups-inbox',
       StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
-      GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'deadLetters' })],
+      GlobalSecondaryIndexes: [
+        Match.objectLike({ IndexName: 'deadLetters' }),
+        Match.objectLike({
+          IndexName: 'sweep',
+          KeySchema: [
+            { AttributeName: 'sweep', KeyType: 'HASH' },
+            { AttributeName: 'sweepAt', KeyType: 'RANGE' },
+          ],
+        }),
+      ],
     });
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RegistryInbox'), 'StreamArn'] },
@@ -223,11 +238,25 @@ describe('LineGroups stack', () => {
       BatchSize: 100,
       BisectBatchOnFunctionError: true,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
-      MaximumRetryAttempts: 100,
+      // A bad deploy no longer skips batches in minutes: retries go on for 6 hours.
+      MaximumRetryAttempts: -1,
+      MaximumRecordAgeInSeconds: 6 * 3600,
       FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ eventName: ['INSERT'] }) }] },
-      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+      DestinationConfig: {
+        OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('AbandonedBatches'), 'Arn'] } },
+      },
     });
+    // The sweeper takes the abandoned batches from that queue, and sweeps every five minutes.
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('AbandonedBatches'), 'Arn'] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)' });
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      TableName: 'line-groups-group-events',
+      GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'outbox' })],
+    });
     const alarms = resources('AWS::CloudWatch::Alarm').map(
       (a) => `${String(a.Properties.Namespace)}/${String(a.Properties.MetricName)}`,
     );
@@ -237,6 +266,7 @@ describe('LineGroups stack', () => {
         'LineGroups/massLeaves',
         'LineGroups/enrichmentsAbandoned',
         'AWS/SQS/ApproximateNumberOfMessagesVisible',
+        'AWS/SQS/NumberOfMessagesSent',
         'AWS/Lambda/IteratorAge',
       ]),
     );

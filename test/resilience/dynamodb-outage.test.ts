@@ -21,6 +21,7 @@ import { signedWebhookEvent } from '../../lib/local/api-gateway-event';
 import { localDynamoDbClient, startDynamoDbLocal, type DynamoDbLocal } from '../../lib/local/dynamodb-local';
 import { startLineEmulator, type LineEmulator } from '../../lib/local/line-emulator/server';
 import { freePort } from '../../lib/local/ports';
+import { handleSweepEvent } from '../../lambda/runtime/sweep-event';
 import { startLocalProcessing } from '../../lib/local/processing';
 import {
   asRedelivery,
@@ -73,7 +74,7 @@ describe('DynamoDB stops after events were accepted', () => {
       handler: (event) => processStream(event, runtime.processing),
       sweep: async () => undefined,
       sweepIntervalMs: 3_600_000,
-      processing: runtime.processing,
+      inboxSweeper: (event) => handleSweepEvent(event, runtime.sweep),
       retryBaseMs: 50,
     });
     const post = async (events: WebhookEvent[]) => {

@@ -4,9 +4,6 @@ import { startLineEmulator, type LineEmulator } from '../../lib/local/line-emula
 import { newGroupId, signature, webhookBody, webhookEvents } from '../../lib/local/simulator/webhook-events';
 import { createTestTables, testDynamoDbEndpoint } from '../support/dynamodb';
 import { startLocalProcessing } from '../../lib/local/processing';
-import { DynamoDbInbox } from '../../lambda/adapters/dynamodb/inbox';
-import { documentClient } from '../../lambda/adapters/dynamodb/document-client';
-import { Recorder } from '../support/webhook-harness';
 
 // The Lambda entry points themselves (webhook, then the processor on the inbox stream), with
 // Powertools' real logger at DEBUG, on every path we have: nothing they print may contain the
@@ -86,22 +83,13 @@ it('no log line contains the channel secret or the access token', async () => {
   ).toBe(200);
   // The processor Lambda on what was accepted, with LINE refusing the token (401) and failing (500).
   const processor = await import('../../lambda/handlers/inbox-processor');
-  const recorder = new Recorder();
   const processing = await startLocalProcessing({
     endpoint: testDynamoDbEndpoint(),
     inboxTable,
     handler: (event) => processor.handler(event),
     sweep: async () => undefined,
     sweepIntervalMs: 3_600_000,
-    processing: {
-      inbox: new DynamoDbInbox({
-        client: documentClient({ dynamoDbEndpoint: testDynamoDbEndpoint() }),
-        tableName: inboxTable,
-        retentionDays: 1,
-      }),
-      log: recorder,
-      telemetry: recorder,
-    },
+    inboxSweeper: async () => ({ batchItemFailures: [] }),
   });
   await processing.drain();
   await processing.stop();

@@ -9,6 +9,7 @@ import { enrichDueGroups } from '../../lambda/app/enrich-groups';
 import type { Log, MetricName, Telemetry } from '../../lambda/app/ports';
 import { type Config, loadConfig } from '../../lambda/config';
 import { processStream } from '../../lambda/runtime/process-stream';
+import { handleSweepEvent } from '../../lambda/runtime/sweep-event';
 import { createProcessorRuntime, type ProcessorRuntime } from '../../lambda/runtime/processor-runtime';
 import { createWebhookRuntime, type WebhookHandler } from '../../lambda/runtime/webhook-runtime';
 import { apiGatewayEvent } from '../../lib/local/api-gateway-event';
@@ -99,7 +100,8 @@ export async function startHarness(
     handler: (event) => processStream(event, runtime.processing),
     sweep: () => enrichDueGroups(config.enrichmentTimeoutMs, runtime.enrichment),
     sweepIntervalMs: 3_600_000, // tests sweep when they mean to
-    processing: runtime.processing,
+    inboxSweeper: (event) => handleSweepEvent(event, runtime.sweep),
+    inboxSweepIntervalMs: 3_600_000,
     maxRetryAttempts: 3,
     retryBaseMs: 20,
   });

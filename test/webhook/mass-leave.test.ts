@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { groupsCommand } from '../../lib/cli/groups';
 import { asRedelivery, newGroupId, webhookEvents } from '../../lib/local/simulator/webhook-events';
 import { processStream } from '../../lambda/runtime/process-stream';
+import { handleSweepEvent } from '../../lambda/runtime/sweep-event';
 import { startLocalProcessing } from '../../lib/local/processing';
 import { testDynamoDbEndpoint } from '../support/dynamodb';
 import { chatsToReinvite } from '../../lambda/app/reinvite';
@@ -157,7 +158,8 @@ describe('mass leave under any delivery order, redelivery and batching (property
             handler: (event) => processStream(event, h.runtime.processing),
             sweep: async () => undefined,
             sweepIntervalMs: 3_600_000,
-            processing: h.runtime.processing,
+            inboxSweeper: (event) => handleSweepEvent(event, h.runtime.sweep),
+            inboxSweepIntervalMs: 3_600_000,
           });
           try {
             const start = Math.floor(Date.now() / W) * W + offset;

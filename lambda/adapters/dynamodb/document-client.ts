@@ -10,14 +10,17 @@ export function documentClient(
   config: { dynamoDbEndpoint?: string | undefined },
   env = process.env,
 ): DynamoDBDocumentClient {
-  const client = new DynamoDBClient(
-    config.dynamoDbEndpoint
-      ? {
-          endpoint: config.dynamoDbEndpoint,
-          region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'ap-northeast-1',
-          ...(!env.AWS_ACCESS_KEY_ID && { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
-        }
-      : {},
-  );
+  const client = new DynamoDBClient(clientConfig(config, env));
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}
+
+/** The endpoint, region and credentials for DynamoDB (and its Streams) from config. */
+export function clientConfig(config: { dynamoDbEndpoint?: string | undefined }, env = process.env) {
+  return config.dynamoDbEndpoint
+    ? {
+        endpoint: config.dynamoDbEndpoint,
+        region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'ap-northeast-1',
+        ...(!env.AWS_ACCESS_KEY_ID && { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+      }
+    : {};
 }

@@ -1,8 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { DeadLetter, Inbox, InboxItem } from '../../app/ports';
+import type { DeadLetter, Inbox, InboxItem, StreamBatchInfo, SweptItem } from '../../app/ports';
 import { batchWriteAll } from './batch';
-import { DEAD_LETTERS_INDEX } from './tables';
+import { DEAD_LETTERS_INDEX, SWEEP_INDEX } from './tables';
 
 export interface DynamoDbInboxOptions {
   client: DynamoDBDocumentClient;
@@ -68,7 +68,7 @@ export class DynamoDbInbox implements Inbox {
       new UpdateCommand({
         TableName: this.options.tableName,
         Key: { groupId: item.groupId, inboxKey: item.inboxKey },
-        UpdateExpression: 'SET deadLetter = :dead, failedAt = :now REMOVE expiresAt',
+        UpdateExpression: 'SET deadLetter = :dead, failedAt = :now REMOVE expiresAt, sweep, sweepAt',
         ExpressionAttributeValues: { ':dead': DEAD, ':now': this.now().toISOString() },
       }),
     );
@@ -100,5 +100,86 @@ export class DynamoDbInbox implements Inbox {
         ExpressionAttributeValues: { ':now': this.now().toISOString(), ':expiresAt': this.expiresAt() },
       }),
     );
+  }
+
+  async markForSweep(items: InboxItem[], sweepAfterMs: number, batch: StreamBatchInfo): Promise<number> {
+    const abandonedBatch = {
+      shardId: batch.shardId,
+      startSequenceNumber: batch.startSequenceNumber,
+      endSequenceNumber: batch.endSequenceNumber,
+    };
+    let marked = 0;
+    for (const item of items) {
+      try {
+        await this.options.client.send(
+          new UpdateCommand({
+            TableName: this.options.tableName,
+            Key: { groupId: item.groupId, inboxKey: item.inboxKey },
+            // Kept until swept (no TTL): the stream no longer has it in hand.
+            UpdateExpression: 'SET sweep = :due, sweepAt = :at, abandonedBatch = :batch REMOVE expiresAt',
+            ConditionExpression:
+              'attribute_exists(inboxKey) AND attribute_not_exists(deadLetter) AND attribute_not_exists(sweep)',
+            ExpressionAttributeValues: {
+              ':due': 'due',
+              ':at': new Date(Date.parse(item.receivedAt) + sweepAfterMs).toISOString(),
+              ':batch': abandonedBatch,
+            },
+          }),
+        );
+        marked += 1;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    }
+    return marked;
+  }
+
+  async dueForSweep(now: Date, limit: number): Promise<SweptItem[]> {
+    return this.querySweeps('due', { until: now.toISOString(), limit, newestFirst: false });
+  }
+
+  async settleSwept(item: InboxItem, at: Date): Promise<void> {
+    await this.options.client.send(
+      new UpdateCommand({
+        TableName: this.options.tableName,
+        Key: { groupId: item.groupId, inboxKey: item.inboxKey },
+        UpdateExpression: 'SET sweep = :done, sweepAt = :at, expiresAt = :expiresAt',
+        ConditionExpression: 'sweep = :due',
+        ExpressionAttributeValues: {
+          ':done': 'done',
+          ':due': 'due',
+          ':at': at.toISOString(),
+          ':expiresAt': this.expiresAt(),
+        },
+      }),
+    );
+  }
+
+  async sweeps(limit = 100): Promise<SweptItem[]> {
+    const [due, done] = await Promise.all([
+      this.querySweeps('due', { limit, newestFirst: true }),
+      this.querySweeps('done', { limit, newestFirst: true }),
+    ]);
+    return [...due, ...done];
+  }
+
+  private async querySweeps(
+    state: SweptItem['sweep'],
+    options: { until?: string; limit: number; newestFirst: boolean },
+  ): Promise<SweptItem[]> {
+    const { Items } = await this.options.client.send(
+      new QueryCommand({
+        TableName: this.options.tableName,
+        IndexName: SWEEP_INDEX,
+        KeyConditionExpression: options.until ? 'sweep = :state AND sweepAt <= :until' : 'sweep = :state',
+        ExpressionAttributeValues: { ':state': state, ...(options.until && { ':until': options.until }) },
+        ScanIndexForward: !options.newestFirst,
+        Limit: options.limit,
+      }),
+    );
+    return (Items ?? []).map((item) => {
+      const { expiresAt: _e, ...swept } = item;
+      return swept as SweptItem;
+    });
   }
 }

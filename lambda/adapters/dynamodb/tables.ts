@@ -32,6 +32,8 @@ export const BY_STATUS_INDEX = 'byStatus';
 export const BY_ENRICHMENT_DUE_INDEX = 'byEnrichmentDue';
 /** Sparse index on the inbox: events whose processing gave up (dead letters), by when. */
 export const DEAD_LETTERS_INDEX = 'deadLetters';
+/** Sparse index on the inbox: items of stream batches AWS gave up on (`due`), and lately swept (`done`). */
+export const SWEEP_INDEX = 'sweep';
 /** Sparse index on the group events table: outbox entries not done yet, oldest first (the sweep). */
 export const OUTBOX_INDEX = 'outbox';
 
@@ -76,6 +78,13 @@ export const inboxTable: TableDefinition = {
       indexName: DEAD_LETTERS_INDEX,
       partitionKey: { name: 'deadLetter', type: 'S' },
       sortKey: { name: 'failedAt', type: 'S' },
+      projection: 'all',
+    },
+    {
+      // Keyed only once the stream gave up on an item: nothing a routine webhook writes lands here.
+      indexName: SWEEP_INDEX,
+      partitionKey: { name: 'sweep', type: 'S' },
+      sortKey: { name: 'sweepAt', type: 'S' },
       projection: 'all',
     },
   ],
