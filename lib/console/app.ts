@@ -10,6 +10,7 @@ import { InvalidMessageError } from '../../lambda/domain/messages';
 import { welcomeMessages } from '../../lambda/domain/replies';
 import { loadTemplates } from '../../lambda/domain/templates';
 import { campaignMessages, defaultCampaignId } from '../cli/campaign';
+import { withLastActivity } from '../cli/groups';
 import type { ConsoleDeps } from './deps';
 import { localOnly } from './security';
 import { CSS, layout } from './views/layout';
@@ -60,7 +61,8 @@ export function createConsoleApp(deps: ConsoleDeps, port: number): Hono {
       ...(q && { q }),
       ...(cursor && { cursor }),
     });
-    return c.html(layout('グループ', groupsPage({ status, q, ...page }), '/groups'));
+    const groups = await withLastActivity(page.groups, deps.registry);
+    return c.html(layout('グループ', groupsPage({ status, q, ...page, groups }), '/groups'));
   });
 
   const showGroup = async (groupId: string, message?: { ok?: string; error?: string }) => {

@@ -30,6 +30,7 @@ describeBrowser('operators console', () => {
   const scriptErrors: string[] = [];
   const active = [newGroupId(), newGroupId()];
   const ejected = newGroupId();
+  let lastActivityAt: string;
 
   beforeAll(async () => {
     stack = await startLocalStackProcess();
@@ -39,6 +40,8 @@ describeBrowser('operators console', () => {
     // A name that is markup must show as text.
     await emulator.setChat(active[1]!, { groupName: '<img src=x onerror=alert(1)>', memberCount: 4 });
     for (const groupId of active) await simulator.run({ name: 'join', groupId });
+    const [said] = await simulator.run({ name: 'message', groupId: active[0]!, text: 'こんにちは' });
+    lastActivityAt = new Date(said!.events[0]!.timestamp).toISOString();
     await simulator.run({ name: 'eject', groupId: ejected });
     browser = await launchBrowser();
     page = await browser.newPage();
@@ -77,6 +80,11 @@ describeBrowser('operators console', () => {
     expect(await page.locator(`tr[data-group="${active[1]}"] a`).textContent()).toBe(
       '<img src=x onerror=alert(1)>',
     );
+    // When each chat last spoke, so quiet ones show; one that never did shows "-".
+    const lastActive = (groupId: string) =>
+      page.locator(`tr[data-group="${groupId}"] [data-column="lastActivityAt"]`).textContent();
+    expect(await lastActive(active[0]!)).toBe(lastActivityAt.replace('T', ' ').slice(0, 19));
+    expect(await lastActive(active[1]!)).toBe('-');
     await page.screenshot({ path: '.local/screenshots/groups.png', fullPage: true });
   });
 
@@ -84,9 +92,12 @@ describeBrowser('operators console', () => {
     await page.goto(`${stack.consoleUrl}coupons`);
     await page.fill('input[name="title"]', '週末限定 10%OFF');
     await page.click('form[action="/coupons"] button');
-    expect(await page.locator('[role="status"]').textContent()).toContain('を作成しました');
-    await page.locator('tr[data-coupon] button').first().click();
-    expect(await page.locator('#group-coupon').textContent()).toMatch(/\w+/);
+    const created = /クーポン (\S+) を作成しました/.exec(
+      (await page.locator('[role="status"]').textContent()) ?? '',
+    )?.[1];
+    expect(await page.locator(`tr[data-coupon="${created}"]`).textContent()).toContain('週末限定 10%OFF');
+    await page.click(`tr[data-coupon="${created}"] button`);
+    expect(await page.locator('#group-coupon').textContent()).toBe(created);
     const couponId = await oaManagerCoupon(stack.emulatorUrl, 'OA Manager のクーポン');
     await page.fill('#oa-manager input[name="couponId"]', couponId);
     await page.click('#oa-manager button:not([formaction])');

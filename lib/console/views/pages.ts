@@ -45,7 +45,7 @@ export function overviewPage(view: Overview) {
 
 function groupTable(
   groups: Group[],
-  columns: ('groupName' | 'statusChangedAt' | 'leaveReason' | 'memberCount' | 'status')[],
+  columns: ('groupName' | 'statusChangedAt' | 'leaveReason' | 'memberCount' | 'status' | 'lastActivityAt')[],
 ) {
   if (groups.length === 0) return html`<p>ありません</p>`;
   const head: Record<string, string> = {
@@ -54,6 +54,7 @@ function groupTable(
     leaveReason: '理由',
     memberCount: '人数',
     status: '状態',
+    lastActivityAt: '最後の発言など (UTC)',
   };
   return html`<table>
     <thead>
@@ -79,6 +80,8 @@ function groupTable(
                   return html`<td>${g.memberCount ?? '-'}</td>`;
                 case 'status':
                   return html`<td>${labelled(STATUS_LABELS, g.status)}</td>`;
+                case 'lastActivityAt':
+                  return html`<td data-column="lastActivityAt">${when(g.lastActivityAt)}</td>`;
               }
             })}
           </tr>`,
@@ -106,7 +109,14 @@ export function groupsPage(options: { status: GroupStatus; q: string; groups: Gr
       <input name="q" value="${options.q}" placeholder="グループ名で検索" aria-label="グループ名" />
       <button>表示</button>
     </form>
-    ${groupTable(options.groups, ['groupName', 'status', 'leaveReason', 'memberCount', 'statusChangedAt'])}
+    ${groupTable(options.groups, [
+      'groupName',
+      'status',
+      'leaveReason',
+      'memberCount',
+      'statusChangedAt',
+      'lastActivityAt',
+    ])}
     ${options.cursor ? html`<p><a id="next" href="/groups?${next.toString()}">次へ</a></p>` : ''}
   `;
 }
