@@ -7,7 +7,8 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { EmulatorControl } from '../../lib/local/simulator/client';
 import { Simulator } from '../../lib/local/simulator/scenarios';
 import { newGroupId } from '../../lib/local/simulator/webhook-events';
-import { browserAvailable, CHROMIUM, launchBrowser } from '../support/browser';
+import { browser as browserPrerequisite, launchBrowser } from '../support/browser';
+import { describeNeeding } from '../support/prerequisites';
 import { oaManagerCoupon } from '../support/oa-manager';
 import { startLocalStackProcess, type LocalStackProcess } from '../support/local-stack-process';
 
@@ -22,12 +23,7 @@ const css = (locator: Locator, ...properties: string[]) =>
     const style = window.getComputedStyle(element);
     return Object.fromEntries(names.map((name) => [name, style[name]]));
   }, properties);
-const describeBrowser = browserAvailable || process.env.CI ? describe : describe.skip;
-if (!browserAvailable) {
-  console.warn(
-    `${CHROMIUM} not found (apt-get install -y chromium-headless-shell); console tests ${process.env.CI ? 'fail' : 'skipped'}`,
-  );
-}
+const describeBrowser = describeNeeding(browserPrerequisite);
 
 describeBrowser('operators console', () => {
   let stack: LocalStackProcess;
