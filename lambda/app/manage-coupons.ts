@@ -103,7 +103,10 @@ export async function registerCoupon(
   return coupon;
 }
 
-/** Closes it on LINE and here; it stops being the group coupon and loses its keyword. */
+/**
+ * Closes it on LINE and here; it stops being the group coupon and loses its keyword, unless a
+ * later coupon took that keyword over.
+ */
 export async function closeCoupon(couponId: string, deps: CouponDeps): Promise<Coupon> {
   const coupon = await deps.coupons.get(couponId);
   if (!coupon) throw new Error(`no coupon ${couponId} in the coupons table (register it first)`);
@@ -111,7 +114,7 @@ export async function closeCoupon(couponId: string, deps: CouponDeps): Promise<C
   const closed: Coupon = { ...coupon, status: 'CLOSED' };
   await deps.coupons.put(closed);
   if ((await deps.settings.groupCouponId()) === couponId) await deps.settings.setGroupCoupon(undefined);
-  if (coupon.keyword) await deps.settings.setCouponKeyword(coupon.keyword, undefined);
+  if (coupon.keyword) await deps.settings.removeCouponKeyword(coupon.keyword, couponId);
   return closed;
 }
 

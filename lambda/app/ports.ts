@@ -333,7 +333,9 @@ export interface CouponStore {
 export interface CouponSettings {
   groupCouponId(): Promise<string | undefined>;
   setGroupCoupon(couponId: string | undefined): Promise<void>;
-  setCouponKeyword(keyword: string, couponId: string | undefined): Promise<void>;
+  setCouponKeyword(keyword: string, couponId: string): Promise<void>;
+  /** Removes the keyword only while it still names this coupon (another may have taken it over). */
+  removeCouponKeyword(keyword: string, couponId: string): Promise<void>;
 }
 
 export interface Clock {

@@ -3,7 +3,13 @@ import { dirname } from 'node:path';
 import { localDefaults, localLineEmulatorUrl, localWebhookUrl } from '../local/defaults';
 import { describeMessage } from '../local/line-emulator/conversation';
 import { EmulatorControl } from '../local/simulator/client';
-import { type Command, Simulator, type Step } from '../local/simulator/scenarios';
+import {
+  type Command,
+  type RunOptions,
+  Simulator,
+  SimulatorRefusal,
+  type Step,
+} from '../local/simulator/scenarios';
 import { newGroupId, type WebhookEvent } from '../local/simulator/webhook-events';
 import { parseCommandLine } from './args';
 import { UsageError } from './usage-error';
@@ -11,7 +17,8 @@ import { UsageError } from './usage-error';
 export const simulateUsage = `Usage: npm run simulate -- <command> [options]
 
 Commands (groupId: C… for a group, R… for a multi-person chat; omitted = the last one used,
-or a new group for join/eject):
+or a new group for join/eject). LINE sends nothing from a chat the OA is not in, so with the local
+emulator every command but join and eject is refused there unless --force is given:
   join [groupId]                 the OA is invited into a group
   leave [groupId]                the OA is removed
   message [groupId] <text>       a member says something
@@ -26,6 +33,9 @@ Options:
   --secret <s>      channel secret to sign with (default LINE_CHANNEL_SECRET or the local default)
   --emulator <url>  LINE emulator to take reply tokens from and read replies back
                     (default ${localLineEmulatorUrl} when --url is the local stack; none otherwise)
+  --at <ISO time>   the event's timestamp (default now)
+  --force           send from a chat the OA is not in anyway: a late redelivery stamped
+                    before the OA's last join, which cannot change the chat's status
   --json            print the steps as JSON`;
 
 const STATE_FILE = '.local/simulator.json';
@@ -103,6 +113,8 @@ export async function simulateCommand(
       url: { type: 'string' },
       secret: { type: 'string' },
       emulator: { type: 'string' },
+      at: { type: 'string' },
+      force: { type: 'boolean', default: false },
     },
     simulateUsage,
     out,
@@ -110,6 +122,14 @@ export async function simulateCommand(
   if (exit !== undefined) return exit;
   const state = loadState();
   const command = parseCommand(positionals, state);
+  const options: RunOptions = { force: values.force };
+  if (values.at !== undefined) {
+    if (command.name === 'redeliver')
+      throw new UsageError('--at: redeliver sends the same events again, with their own timestamps');
+    const at = Date.parse(values.at);
+    if (Number.isNaN(at)) throw new UsageError(`--at: expected an ISO-8601 time, got "${values.at}"`);
+    options.at = at;
+  }
   const url = values.url ?? localWebhookUrl;
   const emulatorUrl = values.emulator ?? (values.url ? undefined : localLineEmulatorUrl);
   const simulator = new Simulator({
@@ -120,8 +140,10 @@ export async function simulateCommand(
 
   let steps: Step[];
   try {
-    steps = await simulator.run(command);
+    steps = await simulator.run(command, options);
   } catch (error) {
+    // One line and nothing sent: the command asked for what LINE would never do.
+    if (error instanceof SimulatorRefusal) throw new UsageError(error.message);
     const cause = (error as { cause?: { code?: string } }).cause;
     if (cause?.code === 'ECONNREFUSED') {
       throw new Error(

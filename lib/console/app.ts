@@ -6,12 +6,14 @@ import { createCoupon, registerCoupon, setGroupCoupon } from '../../lambda/app/m
 import { registryOverview } from '../../lambda/app/overview';
 import type { GroupStatus } from '../../lambda/domain/group';
 import { defaultLifecyclePolicy } from '../../lambda/domain/lifecycle';
-import { InvalidMessageError } from '../../lambda/domain/messages';
-import { welcomeMessages } from '../../lambda/domain/replies';
-import { loadTemplates } from '../../lambda/domain/templates';
+import { type ErrorDetail, InvalidMessageError } from '../../lambda/domain/messages';
+import { couponReplyMessages, welcomeMessages } from '../../lambda/domain/replies';
+import { loadTemplates, renderMemberWelcome, type Templates } from '../../lambda/domain/templates';
 import { campaignMessages, defaultCampaignId } from '../cli/campaign';
+import { withLastActivity } from '../cli/groups';
 import type { ConsoleDeps } from './deps';
 import { localOnly } from './security';
+import { fieldsFromForm, fieldsOf, overridesFrom, type TemplateFields } from './template-form';
 import { CSS, layout } from './views/layout';
 import {
   campaignProgress,
@@ -60,7 +62,8 @@ export function createConsoleApp(deps: ConsoleDeps, port: number): Hono {
       ...(q && { q }),
       ...(cursor && { cursor }),
     });
-    return c.html(layout('グループ', groupsPage({ status, q, ...page }), '/groups'));
+    const groups = await withLastActivity(page.groups, deps.registry);
+    return c.html(layout('グループ', groupsPage({ status, q, ...page, groups }), '/groups'));
   });
 
   const showGroup = async (groupId: string, message?: { ok?: string; error?: string }) => {
@@ -152,46 +155,86 @@ export function createConsoleApp(deps: ConsoleDeps, port: number): Hono {
     }
   });
 
-  const showTemplates = async (
-    overrides: Record<string, unknown>,
-    text: string,
-    errors: { property: string; message: string }[],
-    saved = false,
-  ) => {
+  /** The templates in effect for these overrides, or undefined when they break a rule. */
+  const effective = (overrides: Record<string, unknown>): Templates | undefined => {
+    try {
+      return loadTemplates(overrides);
+    } catch {
+      return undefined;
+    }
+  };
+  const showTemplates = async (view: {
+    /** What the page shows: just saved, just refused, or as stored. */
+    overrides: Record<string, unknown>;
+    saved: Record<string, unknown>;
+    json?: string;
+    fields?: TemplateFields;
+    errors?: ErrorDetail[];
+    from?: 'fields' | 'json';
+    done?: boolean;
+  }) => {
     const groupCouponId = await deps.settings.groupCouponId();
     const coupon = groupCouponId ? await deps.coupons.get(groupCouponId) : undefined;
-    let preview = welcomeMessages(loadTemplates({}), coupon);
+    const submitted = effective(view.overrides);
+    // Refused: the preview shows what groups get now, the saved templates.
+    const templates = submitted ?? effective(view.saved) ?? loadTemplates({});
+    const memberWelcome = renderMemberWelcome(templates);
+    return layout(
+      'ボットの文言',
+      templatesPage({
+        fields: view.fields ?? fieldsOf(templates),
+        json: view.json ?? JSON.stringify(view.overrides, null, 2),
+        errors: view.errors ?? [],
+        from: view.from ?? 'fields',
+        saved: view.done ?? false,
+        preview: {
+          of: submitted ? 'submitted' : 'saved',
+          join: welcomeMessages(templates, coupon),
+          ...(coupon && { keyword: couponReplyMessages(templates, coupon) }),
+          ...(memberWelcome && { memberWelcome }),
+          coupons: new Map(coupon ? [[coupon.couponId, coupon]] : []),
+        },
+      }),
+      '/coupons',
+    );
+  };
+  /** Saves overrides after LINE's rules; a refusal names each field and saves nothing. */
+  const saveTemplates = async (overrides: Record<string, unknown>) => {
     try {
-      preview = welcomeMessages(loadTemplates(overrides), coupon);
-    } catch {
-      // Invalid: the errors say why; the preview shows the defaults.
+      await deps.settings.setTemplateOverrides(overrides);
+      return [];
+    } catch (error) {
+      if (!(error instanceof InvalidMessageError)) throw error;
+      return error.details;
     }
-    return layout('ボットの文言', templatesPage({ overrides: text, errors, preview, saved }), '/coupons');
   };
   app.get('/templates', async (c) => {
-    const overrides = await deps.settings.templateOverrides();
-    return c.html(await showTemplates(overrides, JSON.stringify(overrides, null, 2), []));
+    const saved = await deps.settings.templateOverrides();
+    return c.html(await showTemplates({ overrides: saved, saved }));
   });
   app.post('/templates', async (c) => {
+    const form = await c.req.parseBody();
+    const saved = await deps.settings.templateOverrides();
+    const fields = fieldsFromForm(form, fieldsOf(effective(saved) ?? loadTemplates({})));
+    const overrides = overridesFrom(fields, saved);
+    const errors = await saveTemplates(overrides);
+    if (errors.length > 0) return c.html(await showTemplates({ overrides, saved, fields, errors }), 400);
+    return c.html(await showTemplates({ overrides, saved: overrides, done: true }));
+  });
+  app.post('/templates/json', async (c) => {
     const text = String((await c.req.parseBody()).overrides ?? '{}');
+    const saved = await deps.settings.templateOverrides();
     let overrides: Record<string, unknown>;
     try {
       overrides = JSON.parse(text) as Record<string, unknown>;
     } catch (error) {
-      return c.html(
-        await showTemplates({}, text, [
-          { property: 'templates', message: `JSON ではありません: ${(error as Error).message}` },
-        ]),
-        400,
-      );
+      const errors = [{ property: 'templates', message: `JSON ではありません: ${(error as Error).message}` }];
+      return c.html(await showTemplates({ overrides: saved, saved, json: text, errors, from: 'json' }), 400);
     }
-    try {
-      await deps.settings.setTemplateOverrides(overrides);
-    } catch (error) {
-      if (!(error instanceof InvalidMessageError)) throw error;
-      return c.html(await showTemplates(overrides, text, error.details), 400);
-    }
-    return c.html(await showTemplates(overrides, text, [], true));
+    const errors = await saveTemplates(overrides);
+    if (errors.length > 0)
+      return c.html(await showTemplates({ overrides, saved, json: text, errors, from: 'json' }), 400);
+    return c.html(await showTemplates({ overrides, saved: overrides, json: text, done: true }));
   });
 
   const showCampaigns = async (

@@ -138,8 +138,9 @@ describe('coupons on ports', () => {
       settings: {
         groupCouponId: async () => settings.groupCoupon,
         setGroupCoupon: async (id: string | undefined) => void (settings.groupCoupon = id),
-        setCouponKeyword: async (k: string, id: string | undefined) =>
-          void (id ? settings.keywords.set(k, id) : settings.keywords.delete(k)),
+        setCouponKeyword: async (k: string, id: string) => void settings.keywords.set(k, id),
+        removeCouponKeyword: async (k: string, id: string) =>
+          void (settings.keywords.get(k) === id && settings.keywords.delete(k)),
       },
       line: {
         createCoupon: async () => ({ couponId: 'new' }),

@@ -1,6 +1,7 @@
 import { environmentFor } from '../../lambda/adapters/dynamodb/tables';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { startCountingProxy } from '../../lib/bench/counting-proxy';
 import { groupsCommand, parseSince, UsageError } from '../../lib/cli/groups';
 import { newGroupId, webhookEvents } from '../../lib/local/simulator/webhook-events';
 import { testDynamoDbEndpoint } from '../support/dynamodb';
@@ -10,6 +11,7 @@ let h: Harness;
 let env: NodeJS.ProcessEnv;
 const ejected = newGroupId();
 const active = newGroupId();
+let lastActivityAt: string;
 
 beforeAll(async () => {
   h = await startHarness();
@@ -26,6 +28,8 @@ beforeAll(async () => {
     webhookEvents.join(active, { timestamp: now - 5000 }),
   ]);
   await h.post([webhookEvents.leave(ejected, { timestamp: now - 4000 })]);
+  await h.post([webhookEvents.message(active, 'おはようございます', { timestamp: now - 3000 })]);
+  lastActivityAt = new Date(now - 3000).toISOString();
 });
 afterAll(() => h.close());
 
@@ -43,6 +47,27 @@ describe('npm run groups', () => {
     expect(groups).toEqual([
       expect.objectContaining({ groupId: ejected, leaveReason: 'second_official_account' }),
     ]);
+  });
+
+  it('list shows when each chat was last active, read for the listed chats in one BatchGetItem', async () => {
+    // byStatus leaves lastActivityAt out (it changes with every message); the list reads it after.
+    const proxy = await startCountingProxy(testDynamoDbEndpoint());
+    try {
+      const out: string[] = [];
+      await groupsCommand(['list', '--status', 'active', '--json'], (t) => out.push(t), {
+        ...env,
+        DYNAMODB_ENDPOINT: proxy.endpoint,
+      });
+      expect(JSON.parse(out.join('\n'))).toEqual([
+        expect.objectContaining({ groupId: active, lastActivityAt }),
+      ]);
+      expect(proxy.total()).toBe(2); // the index Query and one BatchGetItem
+    } finally {
+      await proxy.close();
+    }
+    const { text } = await run('list', '--status', 'active');
+    expect(text.split('\n')[0]).toMatch(/\slastActivityAt$/);
+    expect(text).toContain(lastActivityAt);
   });
 
   it('list --since 1h includes recent changes; a future --since excludes them', async () => {

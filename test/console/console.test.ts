@@ -3,23 +3,27 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../lib/local/ports';
 import { request } from 'node:http';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { EmulatorControl } from '../../lib/local/simulator/client';
 import { Simulator } from '../../lib/local/simulator/scenarios';
 import { newGroupId } from '../../lib/local/simulator/webhook-events';
-import { browserAvailable, CHROMIUM, launchBrowser } from '../support/browser';
+import { browser as browserPrerequisite, launchBrowser } from '../support/browser';
+import { describeNeeding } from '../support/prerequisites';
 import { oaManagerCoupon } from '../support/oa-manager';
 import { startLocalStackProcess, type LocalStackProcess } from '../support/local-stack-process';
 
 // The operators' console in a real browser (Debian's chromium-headless-shell), on the whole local
 // stack as `npm start` runs it, seeded with signed webhooks.
 const ROOT = join(__dirname, '..', '..');
-const describeBrowser = browserAvailable || process.env.CI ? describe : describe.skip;
-if (!browserAvailable) {
-  console.warn(
-    `${CHROMIUM} not found (apt-get install -y chromium-headless-shell); console tests ${process.env.CI ? 'fail' : 'skipped'}`,
-  );
-}
+
+/** CSS properties of an element as the browser computed them (what the operator sees). */
+const css = (locator: Locator, ...properties: string[]) =>
+  locator.evaluate((element, names) => {
+    const window = globalThis as unknown as { getComputedStyle(e: unknown): Record<string, string> };
+    const style = window.getComputedStyle(element);
+    return Object.fromEntries(names.map((name) => [name, style[name]]));
+  }, properties);
+const describeBrowser = describeNeeding(browserPrerequisite);
 
 describeBrowser('operators console', () => {
   let stack: LocalStackProcess;
@@ -30,6 +34,7 @@ describeBrowser('operators console', () => {
   const scriptErrors: string[] = [];
   const active = [newGroupId(), newGroupId()];
   const ejected = newGroupId();
+  let lastActivityAt: string;
 
   beforeAll(async () => {
     stack = await startLocalStackProcess();
@@ -39,6 +44,8 @@ describeBrowser('operators console', () => {
     // A name that is markup must show as text.
     await emulator.setChat(active[1]!, { groupName: '<img src=x onerror=alert(1)>', memberCount: 4 });
     for (const groupId of active) await simulator.run({ name: 'join', groupId });
+    const [said] = await simulator.run({ name: 'message', groupId: active[0]!, text: 'こんにちは' });
+    lastActivityAt = new Date(said!.events[0]!.timestamp).toISOString();
     await simulator.run({ name: 'eject', groupId: ejected });
     browser = await launchBrowser();
     page = await browser.newPage();
@@ -77,6 +84,11 @@ describeBrowser('operators console', () => {
     expect(await page.locator(`tr[data-group="${active[1]}"] a`).textContent()).toBe(
       '<img src=x onerror=alert(1)>',
     );
+    // When each chat last spoke, so quiet ones show; one that never did shows "-".
+    const lastActive = (groupId: string) =>
+      page.locator(`tr[data-group="${groupId}"] [data-column="lastActivityAt"]`).textContent();
+    expect(await lastActive(active[0]!)).toBe(lastActivityAt.replace('T', ' ').slice(0, 19));
+    expect(await lastActive(active[1]!)).toBe('-');
     await page.screenshot({ path: '.local/screenshots/groups.png', fullPage: true });
   });
 
@@ -84,9 +96,12 @@ describeBrowser('operators console', () => {
     await page.goto(`${stack.consoleUrl}coupons`);
     await page.fill('input[name="title"]', '週末限定 10%OFF');
     await page.click('form[action="/coupons"] button');
-    expect(await page.locator('[role="status"]').textContent()).toContain('を作成しました');
-    await page.locator('tr[data-coupon] button').first().click();
-    expect(await page.locator('#group-coupon').textContent()).toMatch(/\w+/);
+    const created = /クーポン (\S+) を作成しました/.exec(
+      (await page.locator('[role="status"]').textContent()) ?? '',
+    )?.[1];
+    expect(await page.locator(`tr[data-coupon="${created}"]`).textContent()).toContain('週末限定 10%OFF');
+    await page.click(`tr[data-coupon="${created}"] button`);
+    expect(await page.locator('#group-coupon').textContent()).toBe(created);
     const couponId = await oaManagerCoupon(stack.emulatorUrl, 'OA Manager のクーポン');
     await page.fill('#oa-manager input[name="couponId"]', couponId);
     await page.click('#oa-manager button:not([formaction])');
@@ -130,26 +145,148 @@ describeBrowser('operators console', () => {
     }
   });
 
-  it('templates: LINE-rule errors named per field; the welcome previewed as chat bubbles', async () => {
+  it('templates: a form per field; a saved change shows in the preview and in the next welcome', async () => {
     await page.goto(`${stack.consoleUrl}templates`);
+    expect(await page.inputValue('#welcomeText')).toBe('グループに招待いただきありがとうございます！');
+    expect(await page.inputValue('#keywords')).toBe('クーポン, coupon');
+    expect(await page.inputValue('#cardTitle')).toBe('友だち追加のお願い');
+    expect(await page.inputValue('#cardButton')).toBe('友だち追加');
+    expect(await page.isChecked('input[name="memberWelcome"]')).toBe(true);
+    // The card drawn as LINE draws it: a bold large title, grey small text, a green button.
+    const join = page.locator('#preview-join');
+    const look = (selector: string, hasText: string) =>
+      css(join.locator(selector, { hasText }), 'fontSize', 'fontWeight', 'color', 'backgroundColor');
+    expect(await look('.flex-text', '友だち追加のお願い')).toMatchObject({
+      fontSize: '19px',
+      fontWeight: '700',
+    });
+    expect(await look('.flex-text', '友だち追加すると')).toMatchObject({
+      fontSize: '14px',
+      color: 'rgb(102, 102, 102)',
+    });
+    expect(await look('.flex-button', '友だち追加')).toMatchObject({
+      color: 'rgb(255, 255, 255)',
+      backgroundColor: 'rgb(6, 199, 85)',
+    });
+    // The group coupon (set above) is drawn between the welcome and the card, with its title.
+    expect(await join.locator('.coupon-card').textContent()).toContain('OA Manager のクーポン');
+
+    await page.fill('#welcomeText', '渋谷店のグループへようこそ！\n毎週金曜にお得な情報をお届けします。');
+    await page.fill('#cardTitle', '渋谷店の友だち募集中');
+    await page.fill('#cardButton', '友だちになる');
+    await page.uncheck('input[name="memberWelcome"]');
+    await page.click('#template-fields button');
+
+    expect(await page.locator('[role="status"]').textContent()).toContain('保存しました');
+    expect(await join.locator('.bubble').first().innerText()).toBe(
+      '渋谷店のグループへようこそ！\n毎週金曜にお得な情報をお届けします。\n「クーポン」と送ると、いつでもクーポンをお届けします。',
+    );
+    expect(await join.locator('.flex-text').first().textContent()).toContain('渋谷店の友だち募集中');
+    expect(await join.locator('.flex-button').textContent()).toContain('友だちになる');
+    expect(await page.locator('#preview-member').textContent()).toContain('送りません');
+    // The JSON box holds exactly what the form changed, nothing more.
+    await page.click('#template-json summary');
+    expect(
+      Object.keys(JSON.parse(await page.inputValue('textarea[name="overrides"]')) as object).sort(),
+    ).toEqual(['friendCard', 'memberWelcome', 'welcomeText']);
+    await page.screenshot({ path: '.local/screenshots/templates.png', fullPage: true });
+
+    // What a group gets: a real join through the local stack, read back from LINE (the emulator).
+    const groupId = newGroupId();
+    await simulator.run({ name: 'join', groupId });
+    const [welcome] = await emulator.messages(groupId);
+    expect(welcome!.messages[0]!.text).toBe(
+      '渋谷店のグループへようこそ！\n毎週金曜にお得な情報をお届けします。\n「クーポン」と送ると、いつでもクーポンをお届けします。',
+    );
+    const card = JSON.stringify(welcome!.messages.at(-1));
+    expect(card).toContain('"text":"渋谷店の友だち募集中"');
+    expect(card).toContain('"label":"友だちになる"');
+    const [memberJoined] = await simulator.run({ name: 'member-joined', groupId });
+    expect(memberJoined!.sent).toEqual([]); // turned off
+    await simulator.run({ name: 'leave', groupId }); // the campaign below counts two active groups
+  });
+
+  it("templates: a field that breaks LINE's rules is named beside it, and nothing is saved", async () => {
+    await page.goto(`${stack.consoleUrl}templates`);
+    await page.fill('#addFriendUrl', 'http://line.me/R/ti/p/@shibuya');
+    await page.fill('#welcomeText', 'この変更は保存されません');
+    await page.click('#template-fields button');
+    expect(await page.getAttribute('#addFriendUrl', 'aria-invalid')).toBe('true');
+    expect(await page.locator('#error-addFriendUrl').textContent()).toContain('Must be an https:// URL');
+    expect(await page.locator('[role="alert"] li').allTextContents()).toEqual([
+      'templates.addFriendUrl: Must be an https:// URL',
+    ]);
+    // The form keeps what was typed; the preview shows what groups get now, the saved text.
+    expect(await page.inputValue('#welcomeText')).toBe('この変更は保存されません');
+    expect(await page.locator('#preview h2').textContent()).toContain('保存されている文言');
+    expect(await page.locator('#preview-join .bubble').first().textContent()).toContain(
+      '渋谷店のグループへようこそ！',
+    );
+    await page.goto(`${stack.consoleUrl}templates`);
+    expect(await page.inputValue('#welcomeText')).toContain('渋谷店のグループへようこそ！');
+  });
+
+  it('templates as JSON: errors named per field; a Flex card with a hero image, separator and button drawn as LINE draws it', async () => {
+    await page.goto(`${stack.consoleUrl}templates`);
+    await page.click('#template-json summary');
     await page.fill(
       'textarea[name="overrides"]',
       JSON.stringify({ welcomeText: '', friendCard: { type: 'flex', altText: '', contents: {} } }),
     );
-    await page.click('form[action="/templates"] button');
+    await page.click('form[action="/templates/json"] button');
     const errors = await page.locator('[role="alert"] li').allTextContents();
     expect(errors.join('\n')).toContain('templates.welcomeText');
     expect(errors.join('\n')).toContain('templates.friendCard.altText');
-    await page.fill(
-      'textarea[name="overrides"]',
-      JSON.stringify({ welcomeText: 'ようこそ、渋谷店のグループへ！' }),
-    );
-    await page.click('form[action="/templates"] button');
+    expect(await page.locator('#error-welcomeText').textContent()).toContain('May not be empty');
+
+    const friendCard = {
+      type: 'flex',
+      altText: '秋の新メニュー',
+      contents: {
+        type: 'bubble',
+        hero: {
+          type: 'image',
+          url: 'https://127.0.0.1:1/autumn.png',
+          size: 'full',
+          aspectRatio: '20:13',
+          aspectMode: 'cover',
+        },
+        body: {
+          type: 'box',
+          layout: 'vertical',
+          contents: [
+            { type: 'text', text: '秋の新メニュー', weight: 'bold', size: 'xl', color: '#B45309' },
+            { type: 'separator', margin: 'md' },
+            { type: 'text', text: '栗のパフェ、はじめました。', wrap: true, size: 'sm' },
+          ],
+        },
+        footer: {
+          type: 'box',
+          layout: 'vertical',
+          contents: [
+            {
+              type: 'button',
+              style: 'link',
+              action: { type: 'uri', label: 'メニューを見る', uri: '{{addFriendUrl}}' },
+            },
+          ],
+        },
+      },
+    };
+    await page.fill('textarea[name="overrides"]', JSON.stringify({ friendCard }));
+    await page.click('form[action="/templates/json"] button');
     expect(await page.locator('[role="status"]').textContent()).toContain('保存しました');
-    expect(await page.locator('#preview .bubble').first().textContent()).toContain(
-      'ようこそ、渋谷店のグループへ！',
-    );
-    await page.screenshot({ path: '.local/screenshots/templates.png', fullPage: true });
+    const card = page.locator('#preview-join .flex-bubble');
+    expect(await card.locator('.flex-hero img').getAttribute('src')).toBe('https://127.0.0.1:1/autumn.png');
+    expect(await css(card.locator('.flex-hero img'), 'aspectRatio')).toEqual({ aspectRatio: '20 / 13' });
+    const title = card.locator('.flex-text', { hasText: '秋の新メニュー' });
+    expect(await css(title, 'fontSize', 'color')).toEqual({ fontSize: '22px', color: 'rgb(180, 83, 9)' });
+    expect(await card.locator('.flex-separator').count()).toBe(1);
+    expect(await card.locator('.flex-button.link').textContent()).toContain('メニューを見る');
+    // The form reads the same card: its title, text and button label are fields again.
+    expect(await page.inputValue('#cardTitle')).toBe('秋の新メニュー');
+    expect(await page.inputValue('#cardButton')).toBe('メニューを見る');
+    await page.screenshot({ path: '.local/screenshots/templates-flex.png', fullPage: true });
   });
 
   it('campaigns: the quota estimate before confirming, then one push per active group, followed live', async () => {

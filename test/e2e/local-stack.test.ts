@@ -131,10 +131,14 @@ describe('npm start, end to end', () => {
       'active',
     );
     expect(code).toBe(0);
-    expect(summary).toMatchObject({ failed: 0 });
-    expect(Number(summary.sent)).toBeGreaterThanOrEqual(1);
-    const pushes = (await emulator.messages(groupId)).filter((m) => m.via === 'push');
-    expect(pushes).toHaveLength(1);
+    // Exactly the active chats (the joined group, the room and this one), one push each.
+    const { json: listed } = await groups('list', '--status', 'active');
+    const activeIds = (listed as { groupId: string }[]).map((g) => g.groupId).sort();
+    expect(activeIds).toHaveLength(3);
+    expect(activeIds).toContain(groupId);
+    expect(summary).toMatchObject({ sent: 3, skipped: 0, failed: 0 });
+    const pushedTo = (await emulator.messages()).filter((m) => m.via === 'push').map((m) => m.to);
+    expect(pushedTo.sort()).toEqual(activeIds);
   });
 
   it('set-group-coupon with a coupon made in LINE Official Account Manager fetches and registers it in one step', async () => {
@@ -149,16 +153,34 @@ describe('npm start, end to end', () => {
   });
 
   it('Ctrl-C stops everything it started: nothing left listening', async () => {
-    const port = Number(new URL(stack.dynamoDbEndpoint).port);
+    const ports = {
+      webhook: stack.webhookUrl,
+      emulator: stack.emulatorUrl,
+      dynamoDb: stack.dynamoDbEndpoint,
+      console: stack.consoleUrl,
+    };
+    const listening = async () =>
+      Object.fromEntries(
+        await Promise.all(
+          Object.entries(ports).map(
+            async ([what, url]) =>
+              [
+                what,
+                await new Promise<boolean>((resolve) => {
+                  const socket = connect(Number(new URL(url).port), '127.0.0.1');
+                  socket.once('connect', () => (socket.destroy(), resolve(true)));
+                  socket.once('error', () => resolve(false));
+                }),
+              ] as const,
+          ),
+        ),
+      );
+    // The probe itself works: all four answer before.
+    expect(await listening()).toEqual({ webhook: true, emulator: true, dynamoDb: true, console: true });
     const code = await stack.interrupt();
     expect(code).toBe(0);
     expect(stack.output()).toContain('stopped; nothing left running.');
-    const refused = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => (socket.destroy(), resolve(false)));
-      socket.once('error', () => resolve(true));
-    });
-    expect(refused).toBe(true);
+    expect(await listening()).toEqual({ webhook: false, emulator: false, dynamoDb: false, console: false });
   }, 30_000);
 });
 

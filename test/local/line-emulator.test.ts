@@ -146,9 +146,21 @@ describe('LINE platform emulator', () => {
 
     const strict = await startLineEmulator({ channelAccessToken: TOKEN, rateLimitPerSecond: 2 });
     const c = new messagingApi.MessagingApiClient({ channelAccessToken: TOKEN, baseURL: strict.url });
-    const results = await Promise.allSettled(Array.from({ length: 5 }, () => c.getGroupMemberCount(GROUP)));
-    await strict.close();
-    expect(results.filter((r) => r.status === 'rejected').length).toBeGreaterThanOrEqual(2);
+    // The emulator counts per second of its clock: hold it inside one second, then move to the next.
+    const second = Math.floor(Date.now() / 1000) * 1000 + 500;
+    const clock = jest.spyOn(Date, 'now').mockReturnValue(second);
+    try {
+      const statuses = async () =>
+        (await Promise.allSettled(Array.from({ length: 5 }, () => c.getGroupMemberCount(GROUP)))).map((r) =>
+          r.status === 'fulfilled' ? 200 : (r.reason as HTTPFetchError).status,
+        );
+      expect((await statuses()).sort()).toEqual([200, 200, 429, 429, 429]);
+      clock.mockReturnValue(second + 1000);
+      expect((await statuses()).sort()).toEqual([200, 200, 429, 429, 429]);
+    } finally {
+      clock.mockRestore();
+      await strict.close();
+    }
   });
 
   it('shows what was sent over HTTP, per chat', async () => {

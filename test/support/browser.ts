@@ -1,9 +1,16 @@
 import { existsSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
+import type { Prerequisite } from './prerequisites';
 
 /** Debian's chromium-headless-shell (`.ci/run` installs it); Playwright's own download cannot work here. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium-headless-shell';
-export const browserAvailable = existsSync(CHROMIUM);
+
+/** The console's browser tests need it; without it they fail (see prerequisites.ts). */
+export const browser: Prerequisite = {
+  present: existsSync(CHROMIUM),
+  missing: `no browser at ${CHROMIUM}: apt-get install -y chromium-headless-shell (or set CHROMIUM_PATH to one)`,
+  optOut: 'LINE_GROUPS_SKIP_BROWSER_TESTS',
+};
 
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({

@@ -1,8 +1,10 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   type DynamoDBDocumentClient,
   DeleteCommand,
   PutCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Offers } from '../../domain/coupon-policy';
 import { loadTemplates } from '../../domain/templates';
@@ -66,12 +68,63 @@ export class DynamoDbSettingsStore {
     return (await this.all()).couponKeywords?.keywords ?? {};
   }
 
-  async setCouponKeyword(keyword: string, couponId: string | undefined): Promise<void> {
-    const others = Object.entries(await this.couponKeywords()).filter(([k]) => k !== keyword);
-    const keywords = Object.fromEntries(couponId ? [...others, [keyword, couponId]] : others);
-    await this.client.send(
-      new PutCommand({ TableName: this.tableName, Item: { setting: 'couponKeywords', keywords } }),
-    );
+  /** The keyword now answers with this coupon (a later coupon takes a keyword over). */
+  async setCouponKeyword(keyword: string, couponId: string): Promise<void> {
+    // One attribute of the map, in place: a concurrent change to another keyword is never lost.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { setting: 'couponKeywords' },
+            UpdateExpression: 'SET keywords.#keyword = :couponId',
+            ConditionExpression: 'attribute_exists(keywords)',
+            ExpressionAttributeNames: { '#keyword': keyword },
+            ExpressionAttributeValues: { ':couponId': couponId },
+          }),
+        );
+        return;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+      // The first keyword ever: create the map, unless someone else just did (then set it there).
+      try {
+        await this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { setting: 'couponKeywords', keywords: { [keyword]: couponId } },
+            ConditionExpression: 'attribute_not_exists(setting)',
+          }),
+        );
+        return;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    }
+    throw new Error(`the couponKeywords setting could not be written for "${keyword}"`);
+  }
+
+  /**
+   * Removes the keyword only while it still answers with `couponId`: when a later coupon took the
+   * keyword over, closing the earlier one leaves it alone (one conditional write, no read).
+   */
+  async removeCouponKeyword(keyword: string, couponId: string): Promise<void> {
+    const keywordStillNamesCoupon = 'keywords.#keyword = :couponId';
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { setting: 'couponKeywords' },
+          UpdateExpression: 'REMOVE keywords.#keyword',
+          ConditionExpression: keywordStillNamesCoupon,
+          ExpressionAttributeNames: { '#keyword': keyword },
+          ExpressionAttributeValues: { ':couponId': couponId },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // The keyword names another coupon now, or no longer exists: nothing of ours to remove.
+    }
   }
 
   /** Everything the webhook needs to answer: two reads (settings, then the coupons they name). */

@@ -1,5 +1,6 @@
 import { html } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
+import { FLEX_CSS } from './flex';
 
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
@@ -63,4 +64,9 @@ textarea{width:100%;min-height:240px;font-family:ui-monospace,monospace;font-siz
 .chat{background:#8cabd9;padding:16px;border-radius:8px;max-width:360px}.bubble{background:#fff;border-radius:16px;padding:8px 12px;margin:6px 0;white-space:pre-wrap}
 .bubble.card{border:2px solid #06C755}button{background:#06C755;color:#fff;border:0;border-radius:6px;padding:6px 14px;cursor:pointer}
 button.danger{background:#b42318}
-`;
+.templates{display:grid;grid-template-columns:minmax(0,1fr) 340px;gap:24px;align-items:start}#preview{position:sticky;top:8px}
+fieldset{background:#fff;border:1px solid #d0d7de;border-radius:8px;margin:0 0 12px;padding:8px 16px 12px}legend{font-weight:600}
+fieldset input:not([type=checkbox]),fieldset textarea{width:100%;box-sizing:border-box;min-height:0}fieldset textarea{font-family:inherit;font-size:inherit}
+[aria-invalid=true]{border:2px solid #b42318}.field-error{color:#b42318;margin:2px 0 8px}.note{color:#57606a}
+details{margin:12px 0}summary{cursor:pointer}
+${FLEX_CSS}`;

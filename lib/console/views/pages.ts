@@ -6,7 +6,9 @@ import type { Coupon } from '../../../lambda/domain/coupons';
 import type { Group, GroupStatus } from '../../../lambda/domain/group';
 import type { Message } from '../../../lambda/domain/messages';
 import { DECISION_LABELS, DELIVERY_LABELS, REASON_LABELS, STATUS_LABELS } from '../labels';
+import { fieldOfProperty, type TemplateFields } from '../template-form';
 import { dailyChart } from './chart';
+import { flexMessage } from './flex';
 import { labelled } from './layout';
 
 const when = (iso: string | undefined) => (iso ? iso.replace('T', ' ').slice(0, 19) : '-');
@@ -45,7 +47,7 @@ export function overviewPage(view: Overview) {
 
 function groupTable(
   groups: Group[],
-  columns: ('groupName' | 'statusChangedAt' | 'leaveReason' | 'memberCount' | 'status')[],
+  columns: ('groupName' | 'statusChangedAt' | 'leaveReason' | 'memberCount' | 'status' | 'lastActivityAt')[],
 ) {
   if (groups.length === 0) return html`<p>ありません</p>`;
   const head: Record<string, string> = {
@@ -54,6 +56,7 @@ function groupTable(
     leaveReason: '理由',
     memberCount: '人数',
     status: '状態',
+    lastActivityAt: '最後の発言など (UTC)',
   };
   return html`<table>
     <thead>
@@ -79,6 +82,8 @@ function groupTable(
                   return html`<td>${g.memberCount ?? '-'}</td>`;
                 case 'status':
                   return html`<td>${labelled(STATUS_LABELS, g.status)}</td>`;
+                case 'lastActivityAt':
+                  return html`<td data-column="lastActivityAt">${when(g.lastActivityAt)}</td>`;
               }
             })}
           </tr>`,
@@ -106,7 +111,14 @@ export function groupsPage(options: { status: GroupStatus; q: string; groups: Gr
       <input name="q" value="${options.q}" placeholder="グループ名で検索" aria-label="グループ名" />
       <button>表示</button>
     </form>
-    ${groupTable(options.groups, ['groupName', 'status', 'leaveReason', 'memberCount', 'statusChangedAt'])}
+    ${groupTable(options.groups, [
+      'groupName',
+      'status',
+      'leaveReason',
+      'memberCount',
+      'statusChangedAt',
+      'lastActivityAt',
+    ])}
     ${options.cursor ? html`<p><a id="next" href="/groups?${next.toString()}">次へ</a></p>` : ''}
   `;
 }
@@ -252,41 +264,175 @@ export function couponsPage(options: {
   `;
 }
 
+/** One message as LINE shows it in the chat: a text bubble, a coupon, a Flex card. */
+function chatMessage(m: Message, coupons: Map<string, Coupon>) {
+  switch (m.type) {
+    case 'text':
+      return html`<div class="bubble">${String(m.text ?? '')}</div>`;
+    case 'coupon': {
+      const coupon = coupons.get(String(m.couponId));
+      return html`<div class="coupon-card" data-coupon="${String(m.couponId)}">
+        <div class="band">クーポン</div>
+        <div class="title">${coupon?.title ?? String(m.couponId)}</div>
+      </div>`;
+    }
+    case 'flex':
+      return html`<div class="flex-message" data-alt-text="${String(m.altText ?? '')}">
+        ${flexMessage(m)}
+      </div>`;
+    default:
+      return html`<div class="bubble card">[${m.type}]</div>`;
+  }
+}
+
+export interface TemplatesPreview {
+  /** The templates previewed are the ones just submitted, or (they broke a rule) the saved ones. */
+  of: 'submitted' | 'saved';
+  join: Message[];
+  /** The answer to a keyword, while a group coupon is set. */
+  keyword?: Message[];
+  /** Undefined when the operator turned the member welcome off. */
+  memberWelcome?: Message;
+  coupons: Map<string, Coupon>;
+}
+
 export function templatesPage(options: {
-  overrides: string;
+  fields: TemplateFields;
+  json: string;
   errors: { property: string; message: string }[];
-  preview: Message[];
+  /** Which form the errors came from: the JSON box opens when it was that one. */
+  from: 'fields' | 'json';
+  preview: TemplatesPreview;
   saved?: boolean;
 }) {
+  const { fields, errors, preview } = options;
+  const errorsOf = (field: string) => errors.filter((e) => fieldOfProperty(e.property) === field);
+  const invalid = (field: string) =>
+    errorsOf(field).length > 0 ? html`aria-invalid="true" aria-describedby="error-${field}"` : '';
+  const fieldError = (field: string) =>
+    errorsOf(field).length > 0
+      ? html`<p class="field-error" id="error-${field}">
+          ${errorsOf(field).map((e) => html`${e.message} `)}
+        </p>`
+      : '';
+  const p = preview;
   return html`
     ${options.saved ? html`<p class="ok" role="status">保存しました</p>` : ''}
     ${
-      options.errors.length > 0
+      errors.length > 0
         ? html`<div class="error" role="alert">
             <p>LINE のルールに合わない項目があります（保存していません）:</p>
             <ul>
-              ${options.errors.map((e) => html`<li data-field="${e.property}"><code>${e.property}</code>: ${e.message}</li>`)}
+              ${errors.map((e) => html`<li data-field="${e.property}"><code>${e.property}</code>: ${e.message}</li>`)}
             </ul>
           </div>`
         : ''
     }
-    <form method="post" action="/templates">
-      <label
-        >変更する項目（JSON。書かない項目は既定値のまま）
-        <textarea name="overrides" spellcheck="false">${options.overrides}</textarea>
-      </label>
-      <button>確認して保存</button>
-    </form>
-    <h2>参加時のあいさつ（プレビュー）</h2>
-    <div class="chat" id="preview">
-      ${options.preview.map((m) =>
-        m.type === 'text'
-          ? html`<div class="bubble">${String(m.text)}</div>`
-          : html`<div class="bubble card">
-              [${m.type}]
-              ${String((m as { altText?: string }).altText ?? (m as { couponId?: string }).couponId ?? '')}
-            </div>`,
-      )}
+    <div class="templates">
+      <div>
+        <form method="post" action="/templates" id="template-fields">
+          <fieldset>
+            <legend>グループに参加したとき</legend>
+            <label for="welcomeText">あいさつ <code>welcomeText</code></label>
+            <textarea id="welcomeText" name="welcomeText" rows="3" ${invalid('welcomeText')}>
+${fields.welcomeText}</textarea>
+            ${fieldError('welcomeText')}
+            <label for="couponHint"
+              >クーポンの案内（グループクーポンがあるときだけ、あいさつに続けます）
+              <code>couponHint</code></label
+            >
+            <textarea id="couponHint" name="couponHint" rows="2" ${invalid('couponHint')}>
+${fields.couponHint}</textarea>
+            ${fieldError('couponHint')}
+          </fieldset>
+          <fieldset>
+            <legend>友だち追加カード <code>friendCard</code></legend>
+            ${
+              fields.card
+                ? html`<label for="cardTitle">タイトル</label>
+                    <input id="cardTitle" name="cardTitle" value="${fields.card.title}" ${invalid('card')} />
+                    <label for="cardText">本文</label>
+                    <textarea id="cardText" name="cardText" rows="2" ${invalid('card')}>
+${fields.card.text}</textarea>
+                    <label for="cardButton">ボタンの文字</label>
+                    <input
+                      id="cardButton"
+                      name="cardButton"
+                      value="${fields.card.button}"
+                      ${invalid('card')}
+                    />`
+                : html`<p class="note">このカードは既定とは形が違うため、下の JSON で編集してください。</p>`
+            }
+            ${fieldError('card')}
+            <label for="addFriendUrl">友だち追加のリンク（ボタンの行き先） <code>addFriendUrl</code></label>
+            <input
+              id="addFriendUrl"
+              name="addFriendUrl"
+              type="url"
+              value="${fields.addFriendUrl}"
+              ${invalid('addFriendUrl')}
+            />
+            ${fieldError('addFriendUrl')}
+          </fieldset>
+          <fieldset>
+            <legend>キーワードでクーポン</legend>
+            <label for="keywords">キーワード（「,」か「、」で区切る） <code>keywords</code></label>
+            <input id="keywords" name="keywords" value="${fields.keywords}" ${invalid('keywords')} />
+            ${fieldError('keywords')}
+            <label for="keywordCooldownSeconds"
+              >同じグループに返すのは何秒に1回まで <code>keywordCooldownSeconds</code></label
+            >
+            <input
+              id="keywordCooldownSeconds"
+              name="keywordCooldownSeconds"
+              inputmode="numeric"
+              value="${fields.keywordCooldownSeconds}"
+              ${invalid('keywordCooldownSeconds')}
+            />
+            ${fieldError('keywordCooldownSeconds')}
+            <label for="couponText">クーポンに添える文（空なら添えません） <code>couponText</code></label>
+            <textarea id="couponText" name="couponText" rows="2" ${invalid('couponText')}>
+${fields.couponText}</textarea>
+            ${fieldError('couponText')}
+          </fieldset>
+          <fieldset>
+            <legend>あとから参加したメンバー</legend>
+            <label
+              ><input type="checkbox" name="memberWelcome" ${fields.memberWelcome ? html`checked` : ''} />
+              歓迎のカードを送る <code>memberWelcome</code></label
+            >
+            ${fieldError('memberWelcome')}
+          </fieldset>
+          <button>確認して保存</button>
+        </form>
+        <details id="template-json" ${options.from === 'json' && errors.length > 0 ? html`open` : ''}>
+          <summary>JSON で編集（上級者向け。書かない項目は既定値のまま）</summary>
+          <form method="post" action="/templates/json">
+            <textarea name="overrides" spellcheck="false" aria-label="変更する項目（JSON）">
+${options.json}</textarea>
+            <button>JSON を確認して保存</button>
+          </form>
+        </details>
+      </div>
+      <section id="preview" aria-label="プレビュー">
+        <h2>プレビュー${p.of === 'saved' ? html`（保存されている文言）` : ''}</h2>
+        <h3>参加したとき</h3>
+        <div class="chat" id="preview-join">${p.join.map((m) => chatMessage(m, p.coupons))}</div>
+        ${
+          p.keyword
+            ? html`<h3>キーワードが送られたとき</h3>
+                <div class="chat" id="preview-keyword">
+                  ${p.keyword.map((m) => chatMessage(m, p.coupons))}
+                </div>`
+            : ''
+        }
+        <h3>メンバーが参加したとき</h3>
+        ${
+          p.memberWelcome
+            ? html`<div class="chat" id="preview-member">${chatMessage(p.memberWelcome, p.coupons)}</div>`
+            : html`<p id="preview-member">送りません（オフ）</p>`
+        }
+      </section>
     </div>
   `;
 }

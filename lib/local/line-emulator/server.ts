@@ -82,7 +82,10 @@ export async function startLineEmulator(
       count: memberChat(id, 'room').memberCount,
     }),
     'POST /v2/bot/(group|room)/([^/]+)/leave': ({ params: [chatType, id] }) => {
-      memberChat(id, chatType as EmulatedChat['chatType']).isMember = false;
+      Object.assign(memberChat(id, chatType as EmulatedChat['chatType']), {
+        isMember: false,
+        leaveEventDue: true,
+      });
       return {};
     },
     'GET /v2/bot/profile/([^/]+)': ({ params: [userId] }) => ({

@@ -8,6 +8,10 @@ export interface EmulatedChat {
   memberCount: number;
   /** False once the OA left or was never let in (another official account was there first). */
   isMember: boolean;
+  /** When the OA last joined (the join event's timestamp, ms), as the simulator told it. */
+  joinedAt?: number;
+  /** The OA left through the API and LINE still owes the chat's leave event (the simulator sends it). */
+  leaveEventDue?: boolean;
 }
 
 /** Every message the bot got through to LINE, as a conversation log. */

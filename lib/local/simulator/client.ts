@@ -1,3 +1,4 @@
+import type { EmulatedChat } from '../line-emulator/state';
 import { DRAIN_PATH } from '../webhook-server';
 import { signature, webhookBody, type WebhookEvent } from './webhook-events';
 
@@ -56,7 +57,12 @@ export class EmulatorControl {
     return (await this.call<{ replyToken: string }>('POST', '/emulator/reply-tokens', { to })).replyToken;
   }
 
-  setChat(groupId: string, chat: Record<string, unknown>): Promise<unknown> {
+  /** The chat as LINE knows it: whether the OA is in it, and when it last joined. */
+  chat(groupId: string): Promise<EmulatedChat> {
+    return this.call('GET', `/emulator/chats/${groupId}`);
+  }
+
+  setChat(groupId: string, chat: Partial<EmulatedChat>): Promise<unknown> {
     return this.call('PUT', `/emulator/chats/${groupId}`, chat);
   }
 

@@ -1,5 +1,12 @@
 import { drain, EmulatorControl, sendWebhook, type WebhookResponse } from './client';
-import { asRedelivery, newGroupId, newUserId, webhookEvents, type WebhookEvent } from './webhook-events';
+import {
+  asRedelivery,
+  type EventOptions,
+  newGroupId,
+  newUserId,
+  webhookEvents,
+  type WebhookEvent,
+} from './webhook-events';
 
 export interface SimulatorTarget {
   url: string;
@@ -26,6 +33,27 @@ export type Command =
   | { name: 'eject'; groupId: string }
   | { name: 'redeliver'; events: WebhookEvent[] };
 
+/** What the simulator will not send, because LINE would not (a chat the OA is not in). */
+export class SimulatorRefusal extends Error {
+  override name = 'SimulatorRefusal';
+}
+
+export interface RunOptions {
+  /** Send even from a chat the OA is not in: as a late delivery, stamped before its last join. */
+  force?: boolean;
+  /** The event's timestamp (ms); now by default. A second event of the command follows 1 ms later. */
+  at?: number;
+}
+
+/** The commands LINE only sends while the OA is in the chat (a join or an ejection may come any time). */
+const NEEDS_THE_OA_IN_THE_CHAT = new Set<Command['name']>([
+  'leave',
+  'message',
+  'postback',
+  'member-joined',
+  'member-left',
+]);
+
 export class Simulator {
   constructor(readonly target: SimulatorTarget) {}
 
@@ -43,16 +71,55 @@ export class Simulator {
     return { events, response, sent };
   }
 
-  async run(command: Command): Promise<Step[]> {
+  /**
+   * How LINE would stamp an event of this command: now (or `at`) while the OA is in the chat. LINE
+   * sends nothing from a chat the OA is not in (the emulator knows), so that is refused; forced,
+   * it goes out as a late redelivery from before the OA's last join, which cannot change the chat.
+   */
+  private async stamp(command: Command, options: RunOptions): Promise<EventOptions> {
+    const explicit = options.at !== undefined ? { timestamp: options.at } : {};
+    const emulator = this.target.emulator;
+    if (!emulator || !('groupId' in command) || !NEEDS_THE_OA_IN_THE_CHAT.has(command.name)) return explicit;
+    const chat = await emulator.chat(command.groupId);
+    // After the OA left through the API, LINE still sends that one leave event.
+    if (chat.isMember || (command.name === 'leave' && chat.leaveEventDue)) return explicit;
+    if (!options.force)
+      throw new SimulatorRefusal(
+        `the OA is not in ${command.groupId}: LINE would send nothing; --force sends it anyway`,
+      );
+    if (options.at !== undefined) return { ...explicit, isRedelivery: true };
+    if (chat.joinedAt === undefined)
+      throw new SimulatorRefusal(
+        `--force: when the OA last joined ${command.groupId} is not known here; stamp the event with --at <ISO time>`,
+      );
+    return { timestamp: chat.joinedAt - 1000, isRedelivery: true };
+  }
+
+  async run(command: Command, options: RunOptions = {}): Promise<Step[]> {
+    const stamp = await this.stamp(command, options);
+    const emulator = this.target.emulator;
     const withToken = async (groupId: string) => {
       const replyToken = await this.token(groupId);
-      return replyToken ? { replyToken } : {};
+      return replyToken ? { ...stamp, replyToken } : stamp;
     };
+    // LINE's side changes before it tells: the OA is in the chat when the join arrives, out of it
+    // when the leave does (a stale, forced leave changes nothing).
+    const joined = async (groupId: string, timestamp: number) =>
+      emulator?.setChat(groupId, { isMember: true, joinedAt: timestamp, leaveEventDue: false });
     switch (command.name) {
-      case 'join':
-        return [await this.send([webhookEvents.join(command.groupId, await withToken(command.groupId))])];
+      case 'join': {
+        const timestamp = stamp.timestamp ?? Date.now();
+        await joined(command.groupId, timestamp);
+        return [
+          await this.send([
+            webhookEvents.join(command.groupId, { ...(await withToken(command.groupId)), timestamp }),
+          ]),
+        ];
+      }
       case 'leave':
-        return [await this.send([webhookEvents.leave(command.groupId)])];
+        if (!stamp.isRedelivery)
+          await emulator?.setChat(command.groupId, { isMember: false, leaveEventDue: false });
+        return [await this.send([webhookEvents.leave(command.groupId, stamp)])];
       case 'message':
         return [
           await this.send([
@@ -72,12 +139,16 @@ export class Simulator {
           ]),
         ];
       case 'member-left':
-        return [await this.send([webhookEvents.memberLeft(command.groupId, [newUserId()])])];
+        return [await this.send([webhookEvents.memberLeft(command.groupId, [newUserId()], stamp)])];
       case 'eject': {
         // How a second official account plays out: LINE lets us in, then removes us at once.
-        const join = await this.send([webhookEvents.join(command.groupId, await withToken(command.groupId))]);
-        await this.target.emulator?.setChat(command.groupId, { isMember: false });
-        const leave = await this.send([webhookEvents.leave(command.groupId, { timestamp: Date.now() + 1 })]);
+        const timestamp = stamp.timestamp ?? Date.now();
+        await joined(command.groupId, timestamp);
+        const join = await this.send([
+          webhookEvents.join(command.groupId, { ...(await withToken(command.groupId)), timestamp }),
+        ]);
+        await emulator?.setChat(command.groupId, { isMember: false });
+        const leave = await this.send([webhookEvents.leave(command.groupId, { timestamp: timestamp + 1 })]);
         return [join, leave];
       }
       case 'redeliver':
