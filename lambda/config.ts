@@ -23,8 +23,10 @@ export interface Config {
   /** How long the enrichment sweep waits for them (it runs apart from any webhook). */
   enrichmentTimeoutMs: number;
   enrichment: EnrichmentPolicy;
-  /** How long accepted events stay in the inbox after processing, in days. */
+  /** How long accepted events stay in the inbox, in days (their texts are dropped once applied). */
   inboxRetentionDays: number;
+  /** How long a dead letter, or an item the stream gave up on, is kept for an operator, in days. */
+  deadLetterRetentionDays: number;
   /** Failed attempts at one inbox item before it becomes a dead letter. */
   processingMaxAttempts: number;
   /** How long after arrival the sweep applies an item of a stream batch AWS gave up on. */
@@ -73,7 +75,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retryMaxDelayMs: 3_600_000,
       giveUpAfterMs: numberFrom(env, 'ENRICHMENT_GIVE_UP_HOURS', 24) * 3_600_000,
     },
-    inboxRetentionDays: numberFrom(env, 'INBOX_RETENTION_DAYS', 7),
+    inboxRetentionDays: numberFrom(env, 'INBOX_RETENTION_DAYS', 1),
+    deadLetterRetentionDays: numberFrom(env, 'DEAD_LETTER_RETENTION_DAYS', 14),
     massLeave: {
       minGroups: numberFrom(env, 'MASS_LEAVE_MIN_GROUPS', 3),
       windowMs: numberFrom(env, 'MASS_LEAVE_WINDOW_SECONDS', 600) * 1000,

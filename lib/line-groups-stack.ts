@@ -52,12 +52,16 @@ export class LineGroupsStack extends Stack {
       description: 'LINE webhook: verifies the signature, stores the events, answers',
       environment,
     }).fn;
-    // The webhook only stores: it may write the inbox and nothing else (no read, no LINE call).
+    // The webhook only stores: it may write the inbox and nothing else (no LINE call), and read
+    // the operator's keywords (cached a minute) to keep a member's text only where it matters.
     webhook.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['dynamodb:PutItem', 'dynamodb:BatchWriteItem'],
         resources: [tables.inbox.tableArn],
       }),
+    );
+    webhook.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['dynamodb:BatchGetItem'], resources: [tables.settings.tableArn] }),
     );
     lineSecret.grantRead(webhook);
 

@@ -1,4 +1,5 @@
 import type { ChatEvent } from '../domain/events';
+import { textMatters, type WordsThatMatter } from '../domain/kept-text';
 import type { Clock, Inbox, InboxItem, Telemetry } from './ports';
 
 /** A webhook's chat events as inbox items: one per chat, events in the order LINE sent them. */
@@ -19,15 +20,33 @@ export function toInboxItems(events: ChatEvent[], receivedAt: Date): InboxItem[]
   return [...byChat.values()];
 }
 
+/** The event as stored: a message's text only if processing may read it. */
+export function withoutUnneededText(event: ChatEvent, words: WordsThatMatter | undefined): ChatEvent {
+  if (event.type !== 'message' || event.text === undefined || textMatters(event.text, words)) return event;
+  const { text: _dropped, ...rest } = event;
+  return rest;
+}
+
 /**
  * The webhook's whole job before it answers LINE: store the chat events durably (one write for
- * a one-chat webhook). No LINE call and no read happen here; the processor does the rest.
+ * a one-chat webhook), keeping a member's text only where processing may need it. No LINE call
+ * here, and no read but the operator's keywords (cached); the processor does the rest.
  */
 export async function acceptChatEvents(
   events: ChatEvent[],
-  deps: { inbox: Inbox; clock: Clock; telemetry: Telemetry },
+  deps: {
+    inbox: Inbox;
+    clock: Clock;
+    telemetry: Telemetry;
+    /** The words that make a text worth keeping; unknown (undefined) keeps every text. */
+    words?: () => Promise<WordsThatMatter | undefined>;
+  },
 ): Promise<void> {
   if (events.length === 0) return;
-  await deps.inbox.accept(toInboxItems(events, deps.clock.now()));
+  const words = events.some((e) => e.type === 'message' && e.text !== undefined)
+    ? await deps.words?.()
+    : undefined;
+  const kept = events.map((e) => withoutUnneededText(e, words));
+  await deps.inbox.accept(toInboxItems(kept, deps.clock.now()));
   deps.telemetry.count('eventsAccepted', events.length);
 }

@@ -1,6 +1,6 @@
 import { sweepOutbox } from './outbox';
 import type { InboxItem, StreamBatchInfo, StreamRecords } from './ports';
-import { AfterEffects, deadLettered, type ProcessInboxDeps } from './process-inbox';
+import { AfterEffects, deadLettered, forgetText, type ProcessInboxDeps } from './process-inbox';
 import { recordChatEvents } from './record-chat-events';
 
 export interface InboxSweepDeps extends ProcessInboxDeps {
@@ -55,6 +55,7 @@ export async function sweepInbox(deps: InboxSweepDeps, limit = 500): Promise<Swe
         try {
           effects.add(await recordChatEvents(item.events, deps));
           await deps.inbox.settleSwept(item, deps.clock.now());
+          await forgetText(item, deps);
           outcome.swept += 1;
         } catch (error) {
           const reason = `${(error as Error).name}: ${(error as Error).message}`;

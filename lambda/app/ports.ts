@@ -240,6 +240,8 @@ export interface Inbox {
   settleSwept(item: InboxItem, at: Date): Promise<void>;
   /** Items waiting for the sweep and the ones it applied lately, newest first (`events failed`). */
   sweeps(limit?: number): Promise<SweptItem[]>;
+  /** Applied: the members' message texts it kept for processing are dropped. */
+  forgetText(item: InboxItem): Promise<void>;
 }
 
 /**

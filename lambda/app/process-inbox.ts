@@ -48,12 +48,29 @@ export async function processInboxItem(
   try {
     effects.add(await recordChatEvents(item.events, deps));
   } catch (error) {
-    const reason = `${(error as Error).name}: ${(error as Error).message}`;
-    deps.telemetry.count('processingFailures');
-    // If even this write fails (DynamoDB is down), the error goes up and the stream retries later.
-    if (!(await deps.inbox.noteFailure(item, reason, deps.maxAttempts))) throw error;
-    deadLettered(item, reason, deps);
+    await failed(item, error, deps);
+    return;
   }
+  await forgetText(item, deps);
+}
+
+/** A member's text is needed only until the item is applied; losing this write costs a day's TTL. */
+export async function forgetText(item: InboxItem, deps: Pick<ProcessInboxDeps, 'inbox' | 'log'>) {
+  await deps.inbox.forgetText(item).catch((error: unknown) =>
+    deps.log.warn('could not drop the message texts of an applied item; they expire within a day', {
+      groupId: item.groupId,
+      error: (error as Error).message,
+    }),
+  );
+}
+
+/** Counted on the item and rethrown, so the stream retries it; past the attempts, a dead letter. */
+async function failed(item: InboxItem, error: unknown, deps: ProcessInboxDeps): Promise<void> {
+  const reason = `${(error as Error).name}: ${(error as Error).message}`;
+  deps.telemetry.count('processingFailures');
+  // If even this write fails (DynamoDB is down), the error goes up and the stream retries later.
+  if (!(await deps.inbox.noteFailure(item, reason, deps.maxAttempts))) throw error;
+  deadLettered(item, reason, deps);
 }
 
 /** A dead letter is announced once: one metric (alarmed) and one error line naming the chat. */
@@ -90,6 +107,7 @@ export async function replayDeadLetters(
     try {
       effects.add(await recordChatEvents(letter.events, deps));
       await deps.inbox.settle(letter);
+      await forgetText(letter, deps);
       deps.telemetry.count('eventsReplayed', letter.events.length);
       outcome.replayed += 1;
     } catch (error) {

@@ -61,6 +61,7 @@ export async function createProcessorRuntime(
       client,
       tableName: config.tables.inbox,
       retentionDays: config.inboxRetentionDays,
+      deadLetterRetentionDays: config.deadLetterRetentionDays,
     }),
     maxAttempts: config.processingMaxAttempts,
     enrich: (groupIds) => enrichGroups(groupIds, config.lookupTimeoutMs, enrichment),

@@ -195,7 +195,7 @@ describe('LineGroups stack', () => {
     }
   });
 
-  it('acknowledge first: the webhook may only write the inbox table', () => {
+  it("acknowledge first: the webhook may only write the inbox table (and read the operator's keywords)", () => {
     const webhookRole = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) =>
       id.startsWith('WebhookFunction'),
     )?.[1] as { Properties: { Role: { 'Fn::GetAtt': [string] } } };
@@ -212,6 +212,10 @@ describe('LineGroups stack', () => {
       expect.objectContaining({
         Action: ['dynamodb:PutItem', 'dynamodb:BatchWriteItem'],
         Resource: { 'Fn::GetAtt': [expect.stringMatching(/^RegistryInbox/), 'Arn'] },
+      }),
+      expect.objectContaining({
+        Action: 'dynamodb:BatchGetItem',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^RegistrySettings/), 'Arn'] },
       }),
     ]);
   });

@@ -7,8 +7,10 @@ import { DEAD_LETTERS_INDEX, SWEEP_INDEX } from './tables';
 export interface DynamoDbInboxOptions {
   client: DynamoDBDocumentClient;
   tableName: string;
-  /** How long accepted events are kept (TTL) once processed, in days. */
+  /** How long accepted events are kept (TTL), in days. */
   retentionDays: number;
+  /** How long a dead letter (or an item of an abandoned batch) is kept for an operator, in days. */
+  deadLetterRetentionDays?: number;
   now?: () => Date;
 }
 
@@ -23,8 +25,12 @@ export class DynamoDbInbox implements Inbox {
     this.now = options.now ?? (() => new Date());
   }
 
-  private expiresAt(): number {
-    return Math.floor(this.now().getTime() / 1000) + this.options.retentionDays * 86_400;
+  private expiresAt(days = this.options.retentionDays): number {
+    return Math.floor(this.now().getTime() / 1000) + days * 86_400;
+  }
+
+  private keptFor(): number {
+    return this.expiresAt(this.options.deadLetterRetentionDays ?? 14);
   }
 
   async accept(items: InboxItem[]): Promise<void> {
@@ -63,13 +69,17 @@ export class DynamoDbInbox implements Inbox {
       throw failure;
     }
     if (Number(Attributes?.attempts ?? 0) < maxAttempts) return false;
-    // A dead letter is kept (no TTL) until it is replayed.
+    // A dead letter is kept for an operator for two weeks (not for ever: it holds members' events).
     await this.options.client.send(
       new UpdateCommand({
         TableName: this.options.tableName,
         Key: { groupId: item.groupId, inboxKey: item.inboxKey },
-        UpdateExpression: 'SET deadLetter = :dead, failedAt = :now REMOVE expiresAt, sweep, sweepAt',
-        ExpressionAttributeValues: { ':dead': DEAD, ':now': this.now().toISOString() },
+        UpdateExpression: 'SET deadLetter = :dead, failedAt = :now, expiresAt = :kept REMOVE sweep, sweepAt',
+        ExpressionAttributeValues: {
+          ':dead': DEAD,
+          ':now': this.now().toISOString(),
+          ':kept': this.keptFor(),
+        },
       }),
     );
     return true;
@@ -115,14 +125,15 @@ export class DynamoDbInbox implements Inbox {
           new UpdateCommand({
             TableName: this.options.tableName,
             Key: { groupId: item.groupId, inboxKey: item.inboxKey },
-            // Kept until swept (no TTL): the stream no longer has it in hand.
-            UpdateExpression: 'SET sweep = :due, sweepAt = :at, abandonedBatch = :batch REMOVE expiresAt',
+            // Kept until swept (two weeks at most): the stream no longer has it in hand.
+            UpdateExpression: 'SET sweep = :due, sweepAt = :at, abandonedBatch = :batch, expiresAt = :kept',
             ConditionExpression:
               'attribute_exists(inboxKey) AND attribute_not_exists(deadLetter) AND attribute_not_exists(sweep)',
             ExpressionAttributeValues: {
               ':due': 'due',
               ':at': new Date(Date.parse(item.receivedAt) + sweepAfterMs).toISOString(),
               ':batch': abandonedBatch,
+              ':kept': this.keptFor(),
             },
           }),
         );
@@ -181,5 +192,24 @@ export class DynamoDbInbox implements Inbox {
       const { expiresAt: _e, ...swept } = item;
       return swept as SweptItem;
     });
+  }
+
+  /** Applied: the members' message texts it kept for processing are dropped. */
+  async forgetText(item: InboxItem): Promise<void> {
+    const withText = item.events.flatMap((e, i) => ('text' in e && e.text !== undefined ? [i] : []));
+    if (withText.length === 0) return;
+    await this.options.client
+      .send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: { groupId: item.groupId, inboxKey: item.inboxKey },
+          UpdateExpression: `REMOVE ${withText.map((i) => `#events[${i}].#text`).join(', ')}`,
+          ConditionExpression: 'attribute_exists(inboxKey)',
+          ExpressionAttributeNames: { '#events': 'events', '#text': 'text' },
+        }),
+      )
+      .catch((error: unknown) => {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      });
   }
 }

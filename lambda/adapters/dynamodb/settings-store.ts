@@ -7,6 +7,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Offers } from '../../domain/coupon-policy';
+import type { WordsThatMatter } from '../../domain/kept-text';
 import { loadTemplates } from '../../domain/templates';
 import type { DynamoDbCouponStore } from './coupon-store';
 
@@ -50,6 +51,16 @@ export class DynamoDbSettingsStore {
         new DeleteCommand({ TableName: this.tableName, Key: { setting: 'groupCoupon' } }),
       );
     }
+  }
+
+  /** The words that make processing read a message's text (see kept-text.ts). */
+  async wordsThatMatter(): Promise<WordsThatMatter> {
+    const settings = await this.all();
+    const templates = loadTemplates(settings.templates?.overrides ?? {});
+    return {
+      anywhere: [...templates.keywords, ...Object.keys(settings.couponKeywords?.keywords ?? {})],
+      atStart: [],
+    };
   }
 
   async templateOverrides(): Promise<Record<string, unknown>> {

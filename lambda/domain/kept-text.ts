@@ -1,0 +1,23 @@
+import { containsKeyword, normalizeText } from './coupons';
+
+/**
+ * A member's message text is personal data: the webhook keeps it only when processing may need
+ * it, and the processor drops it once applied. What processing reads in a text: a coupon keyword
+ * anywhere in it, or a command at its start (attendance words, a correction).
+ */
+export interface WordsThatMatter {
+  /** Matched anywhere (NFKC, case-insensitive): the group coupon's and coupons' own keywords. */
+  anywhere: string[];
+  /** Matched at the start, after an optional leading @mention: commands. */
+  atStart: string[];
+}
+
+/** Whether processing may read this text; if unsure (no words known), it does. */
+export function textMatters(text: string, words: WordsThatMatter | undefined): boolean {
+  if (!words) return true;
+  if (containsKeyword(text, words.anywhere)) return true;
+  const start = normalizeText(text)
+    .trim()
+    .replace(/^@\S+\s*/u, '');
+  return words.atStart.some((w) => w.trim() !== '' && start.startsWith(normalizeText(w.trim())));
+}
