@@ -64,3 +64,52 @@ export function retryKeyFor(campaignId: string, groupId: string): string {
   // Shaped as a version-4 UUID, which is what LINE asks for.
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h.charAt(16), 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
+
+/** How fast one process sends a campaign: pushes per second, and pushes in flight at once. */
+export interface CampaignTuning {
+  pushesPerSecond: number;
+  concurrency: number;
+}
+
+/** LINE accepts 2,000 pushes a second per channel: a higher rate only earns 429s. */
+export const MAX_PUSHES_PER_SECOND = 2000;
+/** Past this many pushes in flight the rate, not concurrency, sets the pace; it only opens sockets. */
+export const MAX_CONCURRENCY = 256;
+
+/** A rate or concurrency an operator typed that would stall or flood a campaign. */
+export class InvalidTuningError extends Error {
+  constructor(
+    readonly field: 'rate' | 'concurrency',
+    readonly expected: string,
+    readonly got: string,
+  ) {
+    super(`${field} must be ${expected} (got "${got}")`);
+    this.name = 'InvalidTuningError';
+  }
+}
+
+/**
+ * The operator's rate and concurrency as typed (a CLI flag, a console field): one rule for both.
+ * NaN would silence the rate limiter (and LINE's Retry-After with it), 0 would flood or stall.
+ */
+export function parseCampaignTuning(input: { rate: string; concurrency: string }): CampaignTuning {
+  const rate = input.rate.trim();
+  const pushesPerSecond = Number(rate);
+  if (!/^\d+(\.\d+)?$/.test(rate) || !(pushesPerSecond > 0) || pushesPerSecond > MAX_PUSHES_PER_SECOND) {
+    throw new InvalidTuningError(
+      'rate',
+      `a number of pushes per second above 0 and at most ${MAX_PUSHES_PER_SECOND}`,
+      input.rate,
+    );
+  }
+  const inFlight = input.concurrency.trim();
+  const concurrency = Number(inFlight);
+  if (!/^\d+$/.test(inFlight) || concurrency < 1 || concurrency > MAX_CONCURRENCY) {
+    throw new InvalidTuningError(
+      'concurrency',
+      `a whole number of pushes at once from 1 to ${MAX_CONCURRENCY}`,
+      input.concurrency,
+    );
+  }
+  return { pushesPerSecond, concurrency };
+}

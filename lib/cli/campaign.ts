@@ -8,7 +8,7 @@ import { type CampaignDeps, campaignStatus, runCampaign } from '../../lambda/app
 import { RateLimiter } from '../../lambda/app/campaign/rate-limiter';
 import type { TableRole } from '../../lambda/adapters/dynamodb/tables';
 import type { PushSender } from '../../lambda/app/ports';
-import type { CampaignSummary } from '../../lambda/domain/campaign';
+import { type CampaignSummary, InvalidTuningError, parseCampaignTuning } from '../../lambda/domain/campaign';
 import type { Message } from '../../lambda/domain/messages';
 import { parseCommandLine } from './args';
 import { connect, connectLine, connectionOptions } from './connection';
@@ -24,6 +24,7 @@ Sends the coupon (after the Flex message, if given) to every active group by pus
 group even when re-run or interrupted: run the same command again to finish what is left.
 The campaign id defaults to one derived from the coupon and the message, so a re-run resumes.
 Checks LINE's remaining monthly quota first (--ignore-quota to send anyway).
+--rate: 0 < n <= 2000 (default 1000); --concurrency: 1 to 256 (default 16).
 --aws starts the campaign in the stack's campaign function (env CAMPAIGN_FUNCTION, default
 line-groups-campaign-planner) and returns; follow it with: npm run campaign -- status <id> --aws
 Add --json for machine-readable output.`;
@@ -68,6 +69,16 @@ const describe = (s: CampaignSummary) =>
     ...Object.entries(s.reasons).map(([reason, n]) => `  ${n} × ${reason}`),
   ].join('\n');
 
+/** The same rule as the console's form; a bad value is a usage error (exit 2). */
+function tuningFrom(values: { rate: string; concurrency: string }) {
+  try {
+    return parseCampaignTuning(values);
+  } catch (error) {
+    if (!(error instanceof InvalidTuningError)) throw error;
+    throw new UsageError(`--${error.message}\n\n${campaignUsage}`);
+  }
+}
+
 export async function campaignCommand(
   argv: string[],
   out: (text: string) => void,
@@ -100,6 +111,7 @@ export async function campaignCommand(
       return 0;
     }
     if (command !== 'send') throw new UsageError(`unknown command "${command}"\n\n${campaignUsage}`);
+    const tuning = tuningFrom(values);
     if (!values.coupon) throw new UsageError('send needs --coupon <couponId>');
     if (values.to !== 'active')
       throw new UsageError('send needs --to active (the only audience a group campaign has)');
@@ -129,8 +141,7 @@ export async function campaignCommand(
       client,
       tables,
       line: await connectLine(values, env),
-      pushesPerSecond: Number(values.rate),
-      concurrency: Number(values.concurrency),
+      ...tuning,
       warn: () => undefined,
       error: (m) => console.error(m),
     });
