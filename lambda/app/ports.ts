@@ -1,5 +1,5 @@
 import type { messagingApi } from '@line/bot-sdk';
-import type { Campaign, Delivery, DeliveryStatus } from '../domain/campaign';
+import type { Campaign, CampaignUpdate, Delivery, DeliveryStatus } from '../domain/campaign';
 import type { Coupon } from '../domain/coupons';
 import type { ChatEvent } from '../domain/events';
 import type { ChatType, Group, GroupStatus } from '../domain/group';
@@ -173,7 +173,8 @@ export interface PushSender {
 export interface CampaignStore {
   createOrGet(campaign: Campaign): Promise<Campaign>;
   get(campaignId: string): Promise<Campaign | undefined>;
-  update(campaignId: string, fields: Partial<Pick<Campaign, 'status' | 'plannedGroups'>>): Promise<void>;
+  /** Sets these fields; one given as `undefined` is removed. */
+  update(campaignId: string, fields: CampaignUpdate): Promise<void>;
   getMany(campaignId: string, groupIds: string[]): Promise<Map<string, Delivery>>;
   putMany(deliveries: Delivery[]): Promise<void>;
   /** Records an outcome; false if the delivery is already final. */
@@ -230,7 +231,9 @@ export type MetricName =
   | 'memberWelcomesSent'
   | 'repliesFailed'
   | 'campaignPushesSent'
-  | 'campaignPushesFailed';
+  | 'campaignPushesFailed'
+  | 'campaignsPausedForQuota'
+  | 'campaignsRefused';
 
 export interface Telemetry {
   count(metric: MetricName, value?: number): void;

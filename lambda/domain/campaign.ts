@@ -1,17 +1,43 @@
 import { createHash } from 'node:crypto';
 import type { Message } from './messages';
 
+/** How a campaign reaches groups; only `push` today (narrowcast will sit beside it). */
+export type CampaignKind = 'push';
+
+/**
+ * Where a campaign is. A refused one (quota) is never written, so it never shows as running.
+ *
+ *   planned ──▶ sending ──▶ done           every planned group sent, skipped or failed (reported)
+ *                  │  ▲
+ *                  ▼  │ resume / re-run    (the quota allows it again)
+ *             paused_quota                 LINE's monthly limit: no push until resumed
+ */
+export type CampaignStatus = 'planned' | 'sending' | 'paused_quota' | 'done';
+
 /** An operator's push of one coupon (and optionally a card) to every active group. */
 export interface Campaign {
   campaignId: string;
+  /** Absent on campaigns written before kinds existed: those are `push`. */
+  kind?: CampaignKind;
   couponId: string;
   /** Exactly what each group receives, checked against LINE's rules before the first push. */
   messages: Message[];
   target: 'active';
   createdAt: string;
-  status: 'planned' | 'sending' | 'done';
+  status: CampaignStatus;
   plannedGroups?: number;
+  /** Why it is `paused_quota`: LINE's own words. */
+  reason?: string;
+  pausedAt?: string;
+  /** AWS fan-out: the current plan and its number of queued batches (the last one ends it). */
+  planId?: string;
+  plannedBatches?: number;
 }
+
+/** Updates a campaign's record takes; `undefined` removes the attribute. */
+export type CampaignUpdate = Partial<
+  Pick<Campaign, 'status' | 'plannedGroups' | 'reason' | 'pausedAt' | 'planId' | 'plannedBatches'>
+>;
 
 /**
  * One (campaign, group) in the deliveries table. `pending` is written before the push (intent),

@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { DynamoDbCampaignStore } from '../../lambda/adapters/dynamodb/campaign-store';
 import { environmentFor } from '../../lambda/adapters/dynamodb/tables';
-import { campaignCommand } from '../../lib/cli/campaign';
+import { campaignCommand, campaignMessages } from '../../lib/cli/campaign';
 import { UsageError } from '../../lib/cli/usage-error';
 import { testDynamoDbEndpoint } from '../support/dynamodb';
 import { CHANNEL_ACCESS_TOKEN, startHarness, type Harness } from '../support/webhook-harness';
@@ -52,6 +53,10 @@ describe('npm run campaign: --rate and --concurrency', () => {
     await expect(run(...send, '--rate', '-5')).rejects.toThrow(UsageError);
   });
 
+  it('resume validates the same way', async () => {
+    await expect(run('resume', 'any', '--concurrency', '0')).rejects.toThrow(/^--concurrency must be/);
+  });
+
   it('as a process: exit 2, the reason and the usage on stderr', async () => {
     const error = (await promisify(execFile)(
       process.execPath,
@@ -70,4 +75,44 @@ describe('npm run campaign: --rate and --concurrency', () => {
     );
     expect(error.stderr).toContain('Usage:\n  npm run campaign -- send');
   }, 30_000);
+});
+
+describe('npm run campaign: resume and status', () => {
+  const store = () => new DynamoDbCampaignStore(h.documents, h.tables);
+
+  it('resume needs an id (usage error) of a campaign that exists (exit 1 through runCli)', async () => {
+    await expect(run('resume')).rejects.toThrow(UsageError);
+    await expect(run('resume', 'never-started')).rejects.toThrow('no campaign never-started');
+  });
+
+  it('status of a paused campaign says why and how to resume; --json carries the status and reason', async () => {
+    await store().createOrGet({
+      campaignId: 'paused',
+      kind: 'push',
+      couponId: 'c1',
+      messages: campaignMessages('c1'),
+      target: 'active',
+      createdAt: new Date().toISOString(),
+      status: 'paused_quota',
+      reason: 'LINE answered 429: You have reached your monthly limit.',
+    });
+    const { code, text } = await run('status', 'paused');
+    expect(code).toBe(0);
+    expect(text).toBe(
+      [
+        'campaign paused: sent 0, skipped 0, failed 0',
+        'paused_quota: LINE answered 429: You have reached your monthly limit.',
+        '  when the quota allows: npm run campaign -- resume paused',
+      ].join('\n'),
+    );
+    const json = JSON.parse((await run('status', 'paused', '--json')).text) as Record<string, unknown>;
+    expect(json.campaign).toMatchObject({ status: 'paused_quota', kind: 'push' });
+    expect(json.summary).toMatchObject({ campaignId: 'paused', sent: 0 });
+  });
+
+  it('status of a campaign that does not exist says so (a refused one is never written)', async () => {
+    expect((await run('status', 'refused-one')).text).toBe(
+      'no campaign refused-one (not started, or refused before it started)',
+    );
+  });
 });

@@ -8,7 +8,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { CampaignStore } from '../../app/ports';
-import type { Campaign, Delivery, DeliveryStatus } from '../../domain/campaign';
+import type { Campaign, CampaignUpdate, Delivery, DeliveryStatus } from '../../domain/campaign';
 import { batchGetAll, batchWriteAll } from './batch';
 
 // Conditions named for the rule they enforce.
@@ -49,18 +49,23 @@ export class DynamoDbCampaignStore implements CampaignStore {
     return Item as Campaign | undefined;
   }
 
-  async update(
-    campaignId: string,
-    fields: Partial<Pick<Campaign, 'status' | 'plannedGroups'>>,
-  ): Promise<void> {
-    const names = Object.keys(fields);
+  async update(campaignId: string, fields: CampaignUpdate): Promise<void> {
+    const entries = Object.entries(fields);
+    const set = entries.filter(([, v]) => v !== undefined);
+    const remove = entries.filter(([, v]) => v === undefined);
+    const removed = remove.map(([n]) => `#${n}`);
     await this.client.send(
       new UpdateCommand({
         TableName: this.tables.campaigns,
         Key: { campaignId },
-        UpdateExpression: `SET ${names.map((n) => `#${n} = :${n}`).join(', ')}`,
-        ExpressionAttributeNames: Object.fromEntries(names.map((n) => [`#${n}`, n])),
-        ExpressionAttributeValues: Object.fromEntries(Object.entries(fields).map(([n, v]) => [`:${n}`, v])),
+        UpdateExpression: [
+          set.length > 0 ? `SET ${set.map(([n]) => `#${n} = :${n}`).join(', ')}` : '',
+          removed.length > 0 ? `REMOVE ${removed.join(', ')}` : '',
+        ].join(' '),
+        ExpressionAttributeNames: Object.fromEntries(entries.map(([n]) => [`#${n}`, n])),
+        ...(set.length > 0 && {
+          ExpressionAttributeValues: Object.fromEntries(set.map(([n, v]) => [`:${n}`, v])),
+        }),
       }),
     );
   }
