@@ -1,25 +1,38 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { deliverCampaign, type Outcome } from '../app/campaign/run-campaign';
 import { loadConfig } from '../config';
+import { parseCampaignTuning } from '../domain/campaign';
 import { logger, metrics, telemetryOf } from '../runtime/observability';
 import { createCampaignDeps } from '../runtime/campaign-runtime';
 
-let deps: ReturnType<typeof createCampaignDeps> | undefined;
+let started: ReturnType<typeof createCampaignDeps> | undefined;
+
+/**
+ * Made once per container. A start that failed (a secret not readable yet, a bad setting) is
+ * not kept: the next invocation tries again instead of failing for the container's life.
+ */
+function start(): ReturnType<typeof createCampaignDeps> {
+  started ??= (async () =>
+    createCampaignDeps(
+      loadConfig(),
+      { log: logger, telemetry: telemetryOf(metrics) },
+      parseCampaignTuning({
+        rate: process.env.PUSHES_PER_SECOND_PER_WORKER ?? '200',
+        concurrency: process.env.PUSH_CONCURRENCY ?? '10',
+      }),
+    ))().catch((error: unknown) => {
+    started = undefined;
+    throw error;
+  });
+  return started;
+}
 
 /**
  * Pushes one batch of a campaign. Groups still failing transiently (LINE 429/5xx after retries)
  * fail the message, so SQS hands it back later; groups already sent are skipped on the retry.
  */
 export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
-  deps ??= createCampaignDeps(
-    loadConfig(),
-    { log: logger, telemetry: telemetryOf(metrics) },
-    {
-      concurrency: Number(process.env.PUSH_CONCURRENCY ?? 10),
-      pushesPerSecond: Number(process.env.PUSHES_PER_SECOND_PER_WORKER ?? 200),
-    },
-  );
-  const d = await deps;
+  const d = await start();
   const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
   try {
     for (const record of event.Records) {
