@@ -184,6 +184,15 @@ export interface CampaignStore {
   list(): Promise<Campaign[]>;
 }
 
+/** The AWS fan-out's bookkeeping: which queued batches of a campaign's plan are finished. */
+export interface CampaignBatches {
+  /**
+   * Records batch `batch` of plan `planId` as finished (a redelivered batch counts once) and ends
+   * the campaign `done` when it was the last one; true then. A batch of an older plan counts nothing.
+   */
+  finishBatch(campaignId: string, planId: string, batch: number): Promise<boolean>;
+}
+
 /** LINE's coupon endpoints. */
 export interface CouponApi {
   createCoupon(request: messagingApi.CouponCreateRequest): Promise<messagingApi.CouponCreateResponse>;

@@ -1,5 +1,5 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { deliverCampaign, type Outcome } from '../app/campaign/run-campaign';
+import { type CampaignBatch, deliverBatch } from '../app/campaign/fan-out';
 import { loadConfig } from '../config';
 import { parseCampaignTuning } from '../domain/campaign';
 import { logger, metrics, telemetryOf } from '../runtime/observability';
@@ -30,21 +30,15 @@ function start(): ReturnType<typeof createCampaignDeps> {
 /**
  * Pushes one batch of a campaign. Groups still failing transiently (LINE 429/5xx after retries)
  * fail the message, so SQS hands it back later; groups already sent are skipped on the retry.
+ * Once LINE's monthly limit is reached, batches are set aside unpushed (the resume plans them).
  */
 export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
-  const d = await start();
+  const deps = await start();
   const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
   try {
     for (const record of event.Records) {
-      const { campaignId, groupIds } = JSON.parse(record.body) as { campaignId: string; groupIds: string[] };
-      const campaign = await d.store.get(campaignId);
-      if (!campaign) {
-        logger.error('campaign not found; batch dropped', { campaignId });
-        continue;
-      }
-      const outcomes: Outcome[] = [];
-      await deliverCampaign(campaign, groupIds, d, (_g, outcome) => outcomes.push(outcome));
-      if (outcomes.includes('retry-later')) batchItemFailures.push({ itemIdentifier: record.messageId });
+      const result = await deliverBatch(JSON.parse(record.body) as CampaignBatch, deps);
+      if (result === 'retry-later') batchItemFailures.push({ itemIdentifier: record.messageId });
     }
     return { batchItemFailures };
   } finally {
