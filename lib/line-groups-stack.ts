@@ -164,6 +164,16 @@ export class LineGroupsStack extends Stack {
       'Campaign pushes failed: npm run campaign -- status <id> --aws',
     );
     alarms.alarmOnAny(
+      'CampaignPausedForQuota',
+      OperatorAlarms.appMetric('campaignsPausedForQuota'),
+      "A campaign stopped: LINE answered that the channel's monthly message limit is reached, so nothing more is pushed. Raise the plan (or wait for the month), then: npm run campaign -- resume <id> --aws",
+    );
+    alarms.alarmOnAny(
+      'CampaignRefused',
+      OperatorAlarms.appMetric('campaignsRefused'),
+      "A campaign was refused before any push: it needs more messages than LINE's monthly quota has left (the planner's log line 'campaign refused' says how many). Send fewer, raise the plan, or pass --ignore-quota.",
+    );
+    alarms.alarmOnAny(
       'CampaignDeadLetters',
       campaigns.deadLetters.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(5),

@@ -1,5 +1,5 @@
 import type { messagingApi } from '@line/bot-sdk';
-import type { Campaign, Delivery, DeliveryStatus } from '../domain/campaign';
+import type { Campaign, CampaignUpdate, Delivery, DeliveryStatus } from '../domain/campaign';
 import type { Coupon } from '../domain/coupons';
 import type { ChatEvent } from '../domain/events';
 import type { ChatType, Group, GroupStatus } from '../domain/group';
@@ -308,7 +308,8 @@ export interface PushSender {
 export interface CampaignStore {
   createOrGet(campaign: Campaign): Promise<Campaign>;
   get(campaignId: string): Promise<Campaign | undefined>;
-  update(campaignId: string, fields: Partial<Pick<Campaign, 'status' | 'plannedGroups'>>): Promise<void>;
+  /** Sets these fields; one given as `undefined` is removed. */
+  update(campaignId: string, fields: CampaignUpdate): Promise<void>;
   getMany(campaignId: string, groupIds: string[]): Promise<Map<string, Delivery>>;
   putMany(deliveries: Delivery[]): Promise<void>;
   /** Records an outcome; false if the delivery is already final. */
@@ -316,6 +317,15 @@ export interface CampaignStore {
   deliveries(campaignId: string): Promise<Delivery[]>;
   /** Every campaign, newest first (an operator's campaigns: tens, not millions). */
   list(): Promise<Campaign[]>;
+}
+
+/** The AWS fan-out's bookkeeping: which queued batches of a campaign's plan are finished. */
+export interface CampaignBatches {
+  /**
+   * Records batch `batch` of plan `planId` as finished (a redelivered batch counts once) and ends
+   * the campaign `done` when it was the last one; true then. A batch of an older plan counts nothing.
+   */
+  finishBatch(campaignId: string, planId: string, batch: number): Promise<boolean>;
 }
 
 /** LINE's coupon endpoints. */
@@ -371,7 +381,9 @@ export type MetricName =
   | 'memberWelcomesSent'
   | 'repliesFailed'
   | 'campaignPushesSent'
-  | 'campaignPushesFailed';
+  | 'campaignPushesFailed'
+  | 'campaignsPausedForQuota'
+  | 'campaignsRefused';
 
 export interface Telemetry {
   count(metric: MetricName, value?: number): void;

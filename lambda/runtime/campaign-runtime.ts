@@ -3,8 +3,9 @@ import { documentClient } from '../adapters/dynamodb/document-client';
 import { DynamoDbGroupRegistry } from '../adapters/dynamodb/group-registry';
 import type { CampaignDeps } from '../app/campaign/run-campaign';
 import { RateLimiter } from '../app/campaign/rate-limiter';
-import type { Log, Telemetry } from '../app/ports';
+import type { CampaignBatches, Log, Telemetry } from '../app/ports';
 import type { Config } from '../config';
+import type { CampaignTuning } from '../domain/campaign';
 import { lineApiFor } from './line-client';
 import { channelCredentials } from './secrets';
 
@@ -12,17 +13,19 @@ import { channelCredentials } from './secrets';
 export async function createCampaignDeps(
   config: Config,
   observe: { log: Log; telemetry: Telemetry },
-  tuning: { concurrency: number; pushesPerSecond: number },
-): Promise<CampaignDeps> {
+  tuning: CampaignTuning,
+): Promise<CampaignDeps & { batches: CampaignBatches }> {
   const credentials = await channelCredentials(config);
   const client = documentClient(config);
+  const store = new DynamoDbCampaignStore(client, config.tables);
   return {
     registry: new DynamoDbGroupRegistry({
       client,
       tables: config.tables,
       eventRetentionDays: config.eventRetentionDays,
     }),
-    store: new DynamoDbCampaignStore(client, config.tables),
+    store,
+    batches: store,
     line: lineApiFor(credentials, config.lineApiBaseUrl),
     limiter: new RateLimiter(tuning.pushesPerSecond),
     now: () => new Date(),

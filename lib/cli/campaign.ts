@@ -4,11 +4,21 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbCampaignStore } from '../../lambda/adapters/dynamodb/campaign-store';
 import { DynamoDbGroupRegistry } from '../../lambda/adapters/dynamodb/group-registry';
-import { type CampaignDeps, campaignStatus, runCampaign } from '../../lambda/app/campaign/run-campaign';
+import {
+  type CampaignDeps,
+  type CampaignRun,
+  campaignStatus,
+  runCampaign,
+} from '../../lambda/app/campaign/run-campaign';
 import { RateLimiter } from '../../lambda/app/campaign/rate-limiter';
 import type { TableRole } from '../../lambda/adapters/dynamodb/tables';
 import type { PushSender } from '../../lambda/app/ports';
-import type { CampaignSummary } from '../../lambda/domain/campaign';
+import {
+  type Campaign,
+  type CampaignSummary,
+  InvalidTuningError,
+  parseCampaignTuning,
+} from '../../lambda/domain/campaign';
 import type { Message } from '../../lambda/domain/messages';
 import { parseCommandLine } from './args';
 import { connect, connectLine, connectionOptions } from './connection';
@@ -18,12 +28,15 @@ import { UsageError } from './usage-error';
 export const campaignUsage = `Usage:
   npm run campaign -- send --coupon <couponId> --to active [--message <flex.json>] [--id <campaignId>]
                            [--ignore-quota] [--concurrency <n>] [--rate <pushes per second>]
+  npm run campaign -- resume <campaignId> [--ignore-quota] [--concurrency <n>] [--rate <pushes per second>]
   npm run campaign -- status <campaignId>
 
 Sends the coupon (after the Flex message, if given) to every active group by push, once per
 group even when re-run or interrupted: run the same command again to finish what is left.
 The campaign id defaults to one derived from the coupon and the message, so a re-run resumes.
-Checks LINE's remaining monthly quota first (--ignore-quota to send anyway).
+Checks LINE's remaining monthly quota first (--ignore-quota to send anyway). When LINE answers
+that the monthly limit is reached, the campaign stops at once (paused_quota); resume it by id.
+--rate: 0 < n <= 2000 (default 1000); --concurrency: 1 to 256 (default 16).
 --aws starts the campaign in the stack's campaign function (env CAMPAIGN_FUNCTION, default
 line-groups-campaign-planner) and returns; follow it with: npm run campaign -- status <id> --aws
 Add --json for machine-readable output.`;
@@ -62,11 +75,27 @@ export function campaignDepsFor(options: {
 export const defaultCampaignId = (couponId: string, messages: Message[]) =>
   `${couponId}-${createHash('sha256').update(JSON.stringify(messages)).digest('hex').slice(0, 8)}`;
 
-const describe = (s: CampaignSummary) =>
+const describe = (s: CampaignSummary, campaign?: Pick<Campaign, 'status' | 'reason'>) =>
   [
     `campaign ${s.campaignId}: sent ${s.sent}, skipped ${s.skipped}, failed ${s.failed}${s.pending ? `, pending ${s.pending}` : ''}`,
     ...Object.entries(s.reasons).map(([reason, n]) => `  ${n} × ${reason}`),
+    ...(campaign?.status === 'paused_quota'
+      ? [
+          `paused_quota: ${campaign.reason ?? "LINE's monthly limit"}`,
+          `  when the quota allows: npm run campaign -- resume ${s.campaignId}`,
+        ]
+      : []),
   ].join('\n');
+
+/** The same rule as the console's form; a bad value is a usage error (exit 2). */
+function tuningFrom(values: { rate: string; concurrency: string }) {
+  try {
+    return parseCampaignTuning(values);
+  } catch (error) {
+    if (!(error instanceof InvalidTuningError)) throw error;
+    throw new UsageError(`--${error.message}\n\n${campaignUsage}`);
+  }
+}
 
 export async function campaignCommand(
   argv: string[],
@@ -96,19 +125,32 @@ export async function campaignCommand(
     if (command === 'status') {
       if (!campaignIdArg) throw new UsageError('status: which campaign id?');
       const status = await campaignStatus(campaignIdArg, { store });
-      out(values.json ? JSON.stringify(status, null, 2) : describe(status.summary));
+      if (values.json) out(JSON.stringify(status, null, 2));
+      else if (!status.campaign)
+        out(`no campaign ${campaignIdArg} (not started, or refused before it started)`);
+      else out(describe(status.summary, status.campaign));
       return 0;
     }
-    if (command !== 'send') throw new UsageError(`unknown command "${command}"\n\n${campaignUsage}`);
-    if (!values.coupon) throw new UsageError('send needs --coupon <couponId>');
-    if (values.to !== 'active')
-      throw new UsageError('send needs --to active (the only audience a group campaign has)');
-    const messages = campaignMessages(values.coupon, values.message);
-    const spec = {
-      campaignId: values.id ?? defaultCampaignId(values.coupon, messages),
-      couponId: values.coupon,
-      messages,
-    };
+    if (command !== 'send' && command !== 'resume')
+      throw new UsageError(`unknown command "${command}"\n\n${campaignUsage}`);
+    const tuning = tuningFrom(values);
+    let spec: Pick<Campaign, 'campaignId' | 'couponId' | 'messages'>;
+    if (command === 'resume') {
+      if (!campaignIdArg) throw new UsageError('resume: which campaign id?');
+      const campaign = await store.get(campaignIdArg);
+      if (!campaign) throw new Error(`no campaign ${campaignIdArg}: start it with send`);
+      spec = { campaignId: campaign.campaignId, couponId: campaign.couponId, messages: campaign.messages };
+    } else {
+      if (!values.coupon) throw new UsageError('send needs --coupon <couponId>');
+      if (values.to !== 'active')
+        throw new UsageError('send needs --to active (the only audience a group campaign has)');
+      const messages = campaignMessages(values.coupon, values.message);
+      spec = {
+        campaignId: values.id ?? defaultCampaignId(values.coupon, messages),
+        couponId: values.coupon,
+        messages,
+      };
+    }
 
     if (values.aws) {
       const lambda = new LambdaClient({});
@@ -129,13 +171,12 @@ export async function campaignCommand(
       client,
       tables,
       line: await connectLine(values, env),
-      pushesPerSecond: Number(values.rate),
-      concurrency: Number(values.concurrency),
+      ...tuning,
       warn: () => undefined,
       error: (m) => console.error(m),
     });
     let bar: ReturnType<typeof progressBar> | undefined;
-    const summary = await runCampaign(spec, { ignoreQuota: values['ignore-quota'] }, deps, {
+    const run: CampaignRun = await runCampaign(spec, { ignoreQuota: values['ignore-quota'] }, deps, {
       planned: (plan) => {
         if (!values.json) {
           out(
@@ -149,8 +190,8 @@ export async function campaignCommand(
       },
       outcome: (_groupId, outcome) => bar?.tick(outcome),
     });
-    out(values.json ? JSON.stringify(summary, null, 2) : describe(summary));
-    return summary.failed + summary.pending === 0 ? 0 : 1;
+    out(values.json ? JSON.stringify(run, null, 2) : describe(run, run));
+    return run.status === 'done' && run.failed + run.pending === 0 ? 0 : 1;
   } finally {
     client.destroy();
   }

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { Hono } from 'hono';
-import { campaignStatus, estimateCampaign } from '../../lambda/app/campaign/run-campaign';
+import { campaignStatus, estimateCampaign, QuotaExceededError } from '../../lambda/app/campaign/run-campaign';
 import { leaveGroup } from '../../lambda/app/leave-group';
 import { createCoupon, registerCoupon, setGroupCoupon } from '../../lambda/app/manage-coupons';
 import { registryOverview } from '../../lambda/app/overview';
+import { InvalidTuningError, parseCampaignTuning } from '../../lambda/domain/campaign';
 import type { GroupStatus } from '../../lambda/domain/group';
 import { defaultLifecyclePolicy } from '../../lambda/domain/lifecycle';
 import { type ErrorDetail, InvalidMessageError } from '../../lambda/domain/messages';
@@ -16,6 +17,7 @@ import { localOnly } from './security';
 import { fieldsFromForm, fieldsOf, overridesFrom, type TemplateFields } from './template-form';
 import { CSS, layout } from './views/layout';
 import {
+  campaignPage,
   campaignProgress,
   campaignsPage,
   couponsPage,
@@ -251,6 +253,13 @@ export function createConsoleApp(deps: ConsoleDeps, port: number): Hono {
       }),
       '/campaigns',
     );
+  /** The refusals an operator can act on, in the page's words; anything else is a 500. */
+  const refusal = (error: unknown) => {
+    if (error instanceof QuotaExceededError)
+      return `今月の残り通数が足りないため開始しませんでした（およそ ${error.needed} 通必要、残り ${error.remaining} 通）。送信先を減らすか、プランを変更してください。`;
+    if (error instanceof InvalidTuningError) return `送信の設定が正しくありません: ${error.message}`;
+    return undefined;
+  };
   app.get('/campaigns', async (c) => c.html(await showCampaigns(undefined)));
   app.post('/campaigns/estimate', async (c) => {
     const couponId = String((await c.req.parseBody()).couponId ?? '');
@@ -258,24 +267,51 @@ export function createConsoleApp(deps: ConsoleDeps, port: number): Hono {
     return c.html(await showCampaigns({ couponId, ...estimate }));
   });
   app.post('/campaigns', async (c) => {
-    const couponId = String((await c.req.parseBody()).couponId ?? '');
+    const form = await c.req.parseBody();
+    const couponId = String(form.couponId ?? '');
+    const typed = { rate: String(form.rate ?? ''), concurrency: String(form.concurrency ?? '') };
     if (!(await deps.coupons.get(couponId)))
       return c.html(await showCampaigns(undefined, { error: `クーポン ${couponId} がありません` }), 400);
     const messages = campaignMessages(couponId);
     const campaignId = defaultCampaignId(couponId, messages);
-    await deps.startCampaign({ campaignId, couponId, messages });
+    try {
+      await deps.startCampaign({ campaignId, couponId, messages }, parseCampaignTuning(typed));
+    } catch (error) {
+      const shown = refusal(error);
+      if (!shown) throw error;
+      // The estimate again, with what was typed, so the operator can correct it.
+      const estimate = await estimateCampaign({ registry: deps.registry, line: deps.line });
+      return c.html(await showCampaigns({ couponId, ...estimate, ...typed }, { error: shown }), 400);
+    }
     return c.redirect(`/campaigns/${encodeURIComponent(campaignId)}`, 303);
   });
   const progress = async (campaignId: string) => {
     const { campaign, summary } = await campaignStatus(campaignId, { store: deps.campaigns });
-    return campaignProgress(campaign, campaignId, summary);
+    // Only a campaign paused for the quota asks LINE: the operator decides when to resume.
+    const remainingQuota = campaign?.status === 'paused_quota' ? await deps.line.remainingQuota() : undefined;
+    return campaignProgress(campaign, campaignId, summary, {
+      ...(remainingQuota !== undefined && { remainingQuota }),
+    });
   };
-  app.get('/campaigns/:campaignId', async (c) => {
-    const campaignId = c.req.param('campaignId');
-    return c.html(layout(`キャンペーン ${campaignId}`, await progress(campaignId), '/campaigns'));
-  });
+  const showCampaign = async (campaignId: string, message?: { error?: string }) =>
+    layout(`キャンペーン ${campaignId}`, campaignPage(await progress(campaignId), message), '/campaigns');
+  app.get('/campaigns/:campaignId', async (c) => c.html(await showCampaign(c.req.param('campaignId'))));
   // The part htmx swaps in every second while the campaign runs.
   app.get('/campaigns/:campaignId/progress', async (c) => c.html(await progress(c.req.param('campaignId'))));
+  app.post('/campaigns/:campaignId/resume', async (c) => {
+    const campaignId = c.req.param('campaignId');
+    const campaign = await deps.campaigns.get(campaignId);
+    if (!campaign) return c.html(layout('見つかりません', '', '/campaigns'), 404);
+    try {
+      const { couponId, messages } = campaign;
+      await deps.startCampaign({ campaignId, couponId, messages });
+    } catch (error) {
+      const shown = refusal(error);
+      if (!shown) throw error;
+      return c.html(await showCampaign(campaignId, { error: shown }), 400);
+    }
+    return c.redirect(`/campaigns/${encodeURIComponent(campaignId)}`, 303);
+  });
 
   app.onError((error, c) => {
     console.error(`console: ${error.message}`);

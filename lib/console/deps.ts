@@ -7,8 +7,8 @@ import { DynamoDbRegistryStats } from '../../lambda/adapters/dynamodb/registry-s
 import { DynamoDbSettingsStore } from '../../lambda/adapters/dynamodb/settings-store';
 import type { TableRole } from '../../lambda/adapters/dynamodb/tables';
 import type { LineApi } from '../../lambda/adapters/line/line-api';
-import { runCampaign } from '../../lambda/app/campaign/run-campaign';
-import type { Campaign } from '../../lambda/domain/campaign';
+import { planCampaign, sendPlanned, surveyCampaign } from '../../lambda/app/campaign/run-campaign';
+import type { Campaign, CampaignTuning } from '../../lambda/domain/campaign';
 import { campaignDepsFor } from '../cli/campaign';
 
 /** Everything the console's pages call: the same adapters and use cases as the CLIs. */
@@ -19,8 +19,15 @@ export interface ConsoleDeps {
   coupons: DynamoDbCouponStore;
   settings: DynamoDbSettingsStore;
   line: LineApi;
-  /** Starts a campaign and returns at once; its progress is read from the deliveries table. */
-  startCampaign(spec: Pick<Campaign, 'campaignId' | 'couponId' | 'messages'>): Promise<void>;
+  /**
+   * Checks the quota and starts (or resumes) a campaign, returning once it is under way; its
+   * progress is read from the deliveries table. A refusal (QuotaExceededError) writes nothing.
+   * `tuning` paces a campaign run here; on AWS the workers keep the stack's own.
+   */
+  startCampaign(
+    spec: Pick<Campaign, 'campaignId' | 'couponId' | 'messages'>,
+    tuning?: CampaignTuning,
+  ): Promise<void>;
   now(): Date;
 }
 
@@ -35,15 +42,8 @@ export function consoleDeps(options: {
   const { client, tables, line } = options;
   const registry = new DynamoDbGroupRegistry({ client, tables, eventRetentionDays: 90 });
   const campaigns = new DynamoDbCampaignStore(client, tables);
-  const campaignDeps = campaignDepsFor({
-    client,
-    tables,
-    line,
-    pushesPerSecond: 1000,
-    concurrency: 16,
-    warn: options.log,
-    error: options.log,
-  });
+  const campaignDeps = (tuning: CampaignTuning = { pushesPerSecond: 1000, concurrency: 16 }) =>
+    campaignDepsFor({ client, tables, line, ...tuning, warn: options.log, error: options.log });
   return {
     registry,
     stats: new DynamoDbRegistryStats(client, tables.registryStats),
@@ -52,8 +52,11 @@ export function consoleDeps(options: {
     settings: new DynamoDbSettingsStore(client, tables.settings),
     line,
     now: () => new Date(),
-    async startCampaign(spec) {
+    async startCampaign(spec, tuning) {
+      const deps = campaignDeps(tuning);
       if (options.campaignFunction) {
+        // The planner checks again, but its refusal would reach only the logs and an alarm.
+        await surveyCampaign(spec, { ignoreQuota: false }, deps);
         await new LambdaClient({}).send(
           new InvokeCommand({
             FunctionName: options.campaignFunction,
@@ -63,8 +66,10 @@ export function consoleDeps(options: {
         );
         return;
       }
-      // Runs in this process after the answer; the page follows it in the deliveries table.
-      void runCampaign(spec, { ignoreQuota: false }, campaignDeps).catch((error: unknown) =>
+      // Planned before the answer, so a refusal is shown on the page and leaves no campaign;
+      // sent in this process after it, and followed in the deliveries table.
+      const plan = await planCampaign(spec, { ignoreQuota: false }, deps);
+      void sendPlanned(plan, deps).catch((error: unknown) =>
         options.log(`campaign ${spec.campaignId} stopped: ${(error as Error).message}`),
       );
     },

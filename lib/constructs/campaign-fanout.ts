@@ -22,7 +22,8 @@ export interface CampaignFanOutProps {
 /**
  * Campaigns at any size: the planner pages through active groups (byStatus) and puts batches of
  * 100 group ids on a queue; workers push each batch. Failing batches come back (and end in the
- * dead-letter queue after five tries); the deliveries table keeps every group to one push.
+ * dead-letter queue after five tries); the deliveries table keeps every group to one push. After
+ * LINE's monthly limit, workers set the remaining batches aside unpushed until a resume re-plans.
  */
 export class CampaignFanOut extends Construct {
   readonly planner: lambda.IFunction;
@@ -89,7 +90,8 @@ export class CampaignFanOut extends Construct {
       [tables.deliveries.tableArn],
     );
     allow(worker, ['dynamodb:BatchGetItem'], [tables.groups.tableArn]);
-    allow(worker, ['dynamodb:GetItem'], [tables.campaigns.tableArn]);
+    // UpdateItem: a pause for LINE's monthly limit, and the finished batches that end a campaign.
+    allow(worker, ['dynamodb:GetItem', 'dynamodb:UpdateItem'], [tables.campaigns.tableArn]);
 
     this.planner = planner;
     this.worker = worker;

@@ -68,3 +68,51 @@ it('pushes its batch once, and hands back only the batch whose groups LINE kept 
     expect(h.line.state.sent.filter((s) => s.via === 'push' && s.to === groupId)).toHaveLength(1);
   }
 });
+
+it("a start that failed (the secret unreadable, a bad setting) is tried again on the next invocation, not kept for the container's life", async () => {
+  let handler: ((event: SQSEvent) => Promise<unknown>) | undefined;
+  await jest.isolateModulesAsync(async () => {
+    handler = (await import('../../lambda/handlers/campaign-worker')).handler;
+  });
+  const { couponId } = await createCoupon(
+    {
+      title: 't',
+      startsAt: new Date(Date.now() - 1000),
+      endsAt: new Date(Date.now() + 86_400_000),
+      reward: { type: 'free' },
+    },
+    h.couponDeps,
+  );
+  const groupId = newGroupId();
+  await h.post([webhookEvents.join(groupId)]);
+  await new DynamoDbCampaignStore(h.documents, h.tables).createOrGet({
+    campaignId: 'restart',
+    couponId,
+    messages: campaignMessages(couponId),
+    target: 'active',
+    createdAt: new Date().toISOString(),
+    status: 'sending',
+  });
+  const batch = sqsEvent({ campaignId: 'restart', groupIds: [groupId] });
+
+  // The secret cannot be read yet (here: Secrets Manager refuses the connection).
+  const unreadableSecret = {
+    LINE_SECRET_ID: 'line-groups/line-channel',
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: 'http://127.0.0.1:9',
+    AWS_REGION: 'ap-northeast-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_MAX_ATTEMPTS: '1',
+  };
+  const readable = process.env;
+  process.env = { ...readable, ...unreadableSecret };
+  await expect(handler!(batch)).rejects.toThrow(/ECONNREFUSED/);
+  process.env = readable;
+  process.env.PUSH_CONCURRENCY = '0';
+  await expect(handler!(batch)).rejects.toThrow(
+    'concurrency must be a whole number of pushes at once from 1',
+  );
+  delete process.env.PUSH_CONCURRENCY;
+  expect(await handler!(batch)).toEqual({ batchItemFailures: [] });
+  expect(h.line.state.sent.filter((s) => s.via === 'push' && s.to === groupId)).toHaveLength(1);
+});

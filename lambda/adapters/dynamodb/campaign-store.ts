@@ -7,17 +7,25 @@ import {
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { CampaignStore } from '../../app/ports';
-import type { Campaign, Delivery, DeliveryStatus } from '../../domain/campaign';
+import type { CampaignBatches, CampaignStore } from '../../app/ports';
+import type { Campaign, CampaignUpdate, Delivery, DeliveryStatus } from '../../domain/campaign';
 import { batchGetAll, batchWriteAll } from './batch';
 
 // Conditions named for the rule they enforce.
 const campaignIsNew = 'attribute_not_exists(campaignId)';
 /** A delivery that reached `sent` (or was skipped) is final: nothing moves it back. */
 const deliveryIsOpen = '#status IN (:pending, :failed)';
+/** A worker's batch counts only towards the plan it was queued by (a resume makes a new plan). */
+const batchOfCurrentPlan = 'planId = :plan';
+/** Only a campaign still sending ends `done` (not one paused for quota, nor one done already). */
+const stillSending = '#status = :sending';
+
+/** The finished batches of the current plan: kept on the item, never shown as part of a campaign. */
+const asCampaign = ({ doneBatches: _doneBatches, ...campaign }: Record<string, unknown>) =>
+  campaign as unknown as Campaign;
 
 /** The campaigns and deliveries tables. */
-export class DynamoDbCampaignStore implements CampaignStore {
+export class DynamoDbCampaignStore implements CampaignStore, CampaignBatches {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tables: { campaigns: string; deliveries: string },
@@ -46,23 +54,68 @@ export class DynamoDbCampaignStore implements CampaignStore {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tables.campaigns, Key: { campaignId }, ConsistentRead: true }),
     );
-    return Item as Campaign | undefined;
+    return Item && asCampaign(Item);
   }
 
-  async update(
-    campaignId: string,
-    fields: Partial<Pick<Campaign, 'status' | 'plannedGroups'>>,
-  ): Promise<void> {
-    const names = Object.keys(fields);
+  async update(campaignId: string, fields: CampaignUpdate): Promise<void> {
+    const entries = Object.entries(fields);
+    const set = entries.filter(([, v]) => v !== undefined);
+    const remove = entries.filter(([, v]) => v === undefined);
+    // A new plan starts counting its batches afresh.
+    const removed = [...remove.map(([n]) => `#${n}`), ...('planId' in fields ? ['doneBatches'] : [])];
     await this.client.send(
       new UpdateCommand({
         TableName: this.tables.campaigns,
         Key: { campaignId },
-        UpdateExpression: `SET ${names.map((n) => `#${n} = :${n}`).join(', ')}`,
-        ExpressionAttributeNames: Object.fromEntries(names.map((n) => [`#${n}`, n])),
-        ExpressionAttributeValues: Object.fromEntries(Object.entries(fields).map(([n, v]) => [`:${n}`, v])),
+        UpdateExpression: [
+          set.length > 0 ? `SET ${set.map(([n]) => `#${n} = :${n}`).join(', ')}` : '',
+          removed.length > 0 ? `REMOVE ${removed.join(', ')}` : '',
+        ].join(' '),
+        ExpressionAttributeNames: Object.fromEntries(entries.map(([n]) => [`#${n}`, n])),
+        ...(set.length > 0 && {
+          ExpressionAttributeValues: Object.fromEntries(set.map(([n, v]) => [`:${n}`, v])),
+        }),
       }),
     );
+  }
+
+  async finishBatch(campaignId: string, planId: string, batch: number): Promise<boolean> {
+    let item: Record<string, unknown>;
+    try {
+      // A set, so a batch SQS delivers twice is counted once.
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tables.campaigns,
+          Key: { campaignId },
+          UpdateExpression: 'ADD doneBatches :batch',
+          ConditionExpression: batchOfCurrentPlan,
+          ExpressionAttributeValues: { ':batch': new Set([batch]), ':plan': planId },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      item = Attributes ?? {};
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+    const finished = (item.doneBatches as Set<number> | undefined)?.size ?? 0;
+    if (finished < Number(item.plannedBatches ?? Infinity)) return false;
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tables.campaigns,
+          Key: { campaignId },
+          UpdateExpression: 'SET #status = :done',
+          ConditionExpression: `${batchOfCurrentPlan} AND ${stillSending}`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':done': 'done', ':sending': 'sending', ':plan': planId },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   /** The deliveries of these groups so far (one BatchGetItem per 100). */
@@ -136,7 +189,7 @@ export class DynamoDbCampaignStore implements CampaignStore {
   async list(): Promise<Campaign[]> {
     const campaigns: Campaign[] = [];
     for await (const page of paginateScan({ client: this.client }, { TableName: this.tables.campaigns })) {
-      campaigns.push(...((page.Items ?? []) as Campaign[]));
+      campaigns.push(...(page.Items ?? []).map(asCampaign));
     }
     return campaigns.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   }

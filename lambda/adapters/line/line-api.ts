@@ -40,6 +40,7 @@ function toLineApiError(error: unknown): unknown {
     `LINE answered ${error.status}: ${message}`,
     Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
     error.headers.get('x-line-accepted-request-id') ?? undefined,
+    message,
   );
 }
 

@@ -437,10 +437,26 @@ ${options.json}</textarea>
   `;
 }
 
+/** A campaign's status in the operator's words, beside the stored value. */
+const CAMPAIGN_STATUS_LABELS: Record<string, string> = {
+  planned: '準備中',
+  sending: '送信中',
+  paused_quota: '今月の上限で停止中',
+  done: '完了',
+};
+
 export function campaignsPage(options: {
   campaigns: Campaign[];
   coupons: Coupon[];
-  estimate?: { couponId: string; groups: number; cost: number; remainingQuota?: number };
+  /** With what the operator typed, when the form comes back with an error. */
+  estimate?: {
+    couponId: string;
+    groups: number;
+    cost: number;
+    remainingQuota?: number;
+    rate?: string;
+    concurrency?: string;
+  };
   message?: { ok?: string; error?: string };
 }) {
   const e = options.estimate;
@@ -457,6 +473,14 @@ export function campaignsPage(options: {
             ${e.remainingQuota !== undefined && e.cost > e.remainingQuota ? html`<p class="error">今月の残り通数が足りません。</p>` : ''}
             <form method="post" action="/campaigns">
               <input type="hidden" name="couponId" value="${e.couponId}" />
+              <label
+                >送信速度（1 秒あたりの通数、2000 まで） <code>rate</code>
+                <input name="rate" value="${e.rate ?? '1000'}" inputmode="decimal" required
+              /></label>
+              <label
+                >同時に送る数（1〜256） <code>concurrency</code>
+                <input name="concurrency" value="${e.concurrency ?? '16'}" inputmode="numeric" required
+              /></label>
               <button>送信を開始</button>
             </form>
           </section>`
@@ -483,10 +507,10 @@ export function campaignsPage(options: {
       <tbody>
         ${options.campaigns.map(
           (c) =>
-            html`<tr>
+            html`<tr data-campaign="${c.campaignId}">
               <td><a href="/campaigns/${encodeURIComponent(c.campaignId)}">${c.campaignId}</a></td>
               <td><code>${c.couponId}</code></td>
-              <td><code>${c.status}</code></td>
+              <td>${labelled(CAMPAIGN_STATUS_LABELS, c.status)}</td>
               <td>${when(c.createdAt)}</td>
             </tr>`,
         )}
@@ -495,18 +519,42 @@ export function campaignsPage(options: {
   `;
 }
 
+/** A campaign's page: a notice (a refused resume), then its progress. */
+export const campaignPage = (
+  progress: ReturnType<typeof campaignProgress>,
+  message?: { ok?: string; error?: string },
+) => html`${notice(message)}${progress}`;
+
 export function campaignProgress(
   campaign: Campaign | undefined,
   campaignId: string,
   summary: CampaignSummary,
+  quota: { remainingQuota?: number } = {},
 ) {
   const planned = campaign?.plannedGroups;
-  const done = summary.sent + summary.skipped + summary.failed;
-  const live = planned === undefined || done < planned;
+  // Followed while it runs (or before the planner on AWS has written it); a pause waits for the operator.
+  const live = !campaign || campaign.status === 'planned' || campaign.status === 'sending';
   return html`<section
     id="progress"
     ${live ? html`hx-get="/campaigns/${encodeURIComponent(campaignId)}/progress" hx-trigger="every 1s" hx-swap="outerHTML"` : ''}
   >
+    <p id="campaign-status">状態 ${labelled(CAMPAIGN_STATUS_LABELS, campaign?.status)}</p>
+    ${
+      campaign?.status === 'paused_quota'
+        ? html`<div class="error" id="paused">
+            <p>LINE の今月の送信上限に達したため、送信を止めています（理由: ${campaign.reason ?? '-'}）。</p>
+            <p>
+              今月の残り通数:
+              <strong id="remaining-quota"
+                >${quota.remainingQuota === undefined ? '上限なし' : quota.remainingQuota}</strong
+              >。プランを変更するか翌月になってから再開してください（送信済みのグループには送りません）。
+            </p>
+            <form method="post" action="/campaigns/${encodeURIComponent(campaignId)}/resume">
+              <button>再開する</button>
+            </form>
+          </div>`
+        : ''
+    }
     <p>
       ${(['sent', 'skipped', 'failed', 'pending'] as const).map(
         (k) =>

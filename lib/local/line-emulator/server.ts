@@ -122,7 +122,8 @@ export async function startLineEmulator(
       if (chat && !chat.isMember) throw new HttpError(403, 'The bot is not a member of the chat');
       // LINE counts a push to a chat once per member who receives it.
       const cost = chat ? chat.memberCount : 1;
-      if (options.monthlyQuota !== undefined && state.quotaConsumed + cost > options.monthlyQuota) {
+      // LINE's exact words: they are what tells this 429 from the rate limit's.
+      if (state.monthlyQuota !== undefined && state.quotaConsumed + cost > state.monthlyQuota) {
         throw new HttpError(429, 'You have reached your monthly limit.');
       }
       const result = deliver('push', body.to, body, retryKey);
@@ -131,9 +132,7 @@ export async function startLineEmulator(
       return result;
     },
     'GET /v2/bot/message/quota': () =>
-      options.monthlyQuota === undefined
-        ? { type: 'none' }
-        : { type: 'limited', value: options.monthlyQuota },
+      state.monthlyQuota === undefined ? { type: 'none' } : { type: 'limited', value: state.monthlyQuota },
     'GET /v2/bot/message/quota/consumption': () => ({ totalUsage: state.quotaConsumed }),
     'POST /v2/bot/coupon': ({ body }) => {
       const details = validateCouponCreate(body);
@@ -210,6 +209,15 @@ export async function startLineEmulator(
     'POST /emulator/faults': ({ body }) => {
       state.faults.push({ count: 1, ...(body as Partial<Fault>), match: String(body.match ?? '') });
       return {};
+    },
+    // The month's quota at run time: {"monthly": n} (a plan change), or {"monthly": null} for none.
+    'GET /emulator/quota': () => ({ monthly: state.monthlyQuota ?? null, consumed: state.quotaConsumed }),
+    'PUT /emulator/quota': ({ body }) => {
+      const { monthly } = body;
+      if (monthly !== null && !(Number.isInteger(monthly) && (monthly as number) >= 0))
+        throw invalid('monthly', 'Must be a whole number of messages, 0 or more, or null (no limit)');
+      state.monthlyQuota = monthly === null ? undefined : (monthly as number);
+      return { monthly: state.monthlyQuota ?? null, consumed: state.quotaConsumed };
     },
     'POST /emulator/reset': () => {
       state.reset();

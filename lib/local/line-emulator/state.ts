@@ -74,9 +74,13 @@ export class EmulatorState {
   /** Coupons created through the API, by couponId. */
   readonly coupons = new Map<string, Record<string, unknown>>();
   quotaConsumed = 0;
+  /** This month's message quota now (PUT /emulator/quota changes it, as a plan upgrade would). */
+  monthlyQuota: number | undefined;
   private sequence = 0;
 
-  constructor(readonly options: EmulatorOptions) {}
+  constructor(readonly options: EmulatorOptions) {
+    this.monthlyQuota = options.monthlyQuota;
+  }
 
   /** A chat the emulator does not know yet is a small group the OA is in, so anything can be tried. */
   chat(groupId: string): EmulatedChat {
@@ -124,6 +128,7 @@ export class EmulatorState {
     this.coupons.clear();
     this.requests.length = 0;
     this.quotaConsumed = 0;
+    this.monthlyQuota = this.options.monthlyQuota;
     this.issuedTokens.clear();
     this.tokensIssued = 0;
   }
