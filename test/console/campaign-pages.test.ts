@@ -6,19 +6,15 @@ import { campaignMessages, defaultCampaignId } from '../../lib/cli/campaign';
 import { consoleDeps } from '../../lib/console/deps';
 import { type ConsoleServer, startConsole } from '../../lib/console/server';
 import { freePort } from '../../lib/local/ports';
-import { browserAvailable, CHROMIUM, launchBrowser } from '../support/browser';
+import { browser as browserPrerequisite, launchBrowser } from '../support/browser';
+import { describeNeeding } from '../support/prerequisites';
 import { runningCoupon, seedActiveGroups, setMonthlyQuota } from '../support/campaign-fixtures';
 import { Recorder, startHarness, type Harness } from '../support/webhook-harness';
 
 // The console's campaign pages in a real browser, served as `npm start` serves them, on DynamoDB
 // Local and the LINE emulator: a refusal is shown and leaves nothing running, the pace is checked
 // as the CLI checks it, and a campaign paused by LINE's monthly limit says why and resumes.
-const describeBrowser = browserAvailable || process.env.CI ? describe : describe.skip;
-if (!browserAvailable) {
-  console.warn(
-    `${CHROMIUM} not found (apt-get install -y chromium-headless-shell); console tests ${process.env.CI ? 'fail' : 'skipped'}`,
-  );
-}
+const describeBrowser = describeNeeding(browserPrerequisite);
 
 describeBrowser('console: campaigns', () => {
   let h: Harness;

@@ -3,15 +3,12 @@ import { RateLimiter } from '../../lambda/app/campaign/rate-limiter';
 import { runCampaign } from '../../lambda/app/campaign/run-campaign';
 import { campaignMessages } from '../../lib/cli/campaign';
 import { runningCoupon, seedActiveGroups, setMonthlyQuota } from '../support/campaign-fixtures';
-import { OpenApi, openApiAvailable, OPENAPI_DIR } from '../support/openapi';
+import { OpenApi, openApiFiles } from '../support/openapi';
+import { describeNeeding } from '../support/prerequisites';
 import { Recorder, startHarness, type Harness } from '../support/webhook-harness';
 
-// As test/contract/openapi.test.ts: without the files a user's clone skips this; CI fails instead.
-const describeContract = openApiAvailable || process.env.CI ? describe : describe.skip;
-if (!openApiAvailable)
-  console.warn(
-    `LINE OpenAPI files not found at ${OPENAPI_DIR}; contract tests ${process.env.CI ? 'fail' : 'skipped'}`,
-  );
+// As test/contract/openapi.test.ts: without the files this fails, saying how to get them.
+const describeContract = describeNeeding(openApiFiles);
 
 describeContract(
   'a campaign paused by the monthly limit and resumed sends only what messaging-api.yml documents',
