@@ -39,8 +39,8 @@ export interface StreamPollerOptions {
 export interface StreamPoller {
   /** Resolves once every record written before the call has been handed to the handler and answered. */
   drain(): Promise<void>;
-  /** Stops reading (records wait in the stream) until `resume`. */
-  pause(): void;
+  /** Stops reading (records wait in the stream) until `resume`; resolves once no read is in flight. */
+  pause(): Promise<void>;
   resume(): void;
   stop(): Promise<void>;
 }
@@ -52,6 +52,8 @@ interface ShardReader {
   finished: boolean;
   /** How many times it found nothing new: drain waits for each reader to do so once more. */
   idleReads: number;
+  /** It has seen the pause (no read of its own in flight). */
+  pausedSeen?: boolean;
   done: Promise<void>;
 }
 
@@ -191,6 +193,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
     let iterator: string | undefined;
     while (!stopped) {
       if (paused) {
+        reader.pausedSeen = true;
         await idle(pollIntervalMs);
         continue;
       }
@@ -274,8 +277,12 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
         if (!paused) wake();
       }
     },
-    pause() {
+    async pause() {
       paused = true;
+      for (const r of readers.values()) r.pausedSeen = false;
+      wake();
+      // A read started before the pause delivers what it got; wait until every reader has stopped.
+      while ([...readers.values()].some((r) => !r.finished && !r.pausedSeen)) await sleep(5);
     },
     resume() {
       paused = false;

@@ -37,7 +37,7 @@ describe('message text', () => {
     await h.post([webhookEvents.join(groupId, { timestamp: Date.now() - 3_600_000 })]);
     const plain = 'きのうの会議の議事録は山田さんが持っています';
     const asking = 'クーポンありますか、田中より';
-    h.processing.pause();
+    await h.processing.pause();
     await h.post(
       [
         webhookEvents.message(groupId, plain),

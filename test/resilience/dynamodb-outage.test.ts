@@ -89,7 +89,7 @@ describe('DynamoDB stops after events were accepted', () => {
       webhookEvents.join(groupId, { timestamp: t + i }),
       webhookEvents.message(groupId, 'hi', { timestamp: t + i + 1 }),
     ]);
-    processing.pause(); // accepted, not yet processed
+    await processing.pause(); // accepted, not yet processed
     const accepted = await Promise.all(webhooks.slice(0, 10).map(post));
     expect(accepted).toEqual(Array(10).fill(200));
 

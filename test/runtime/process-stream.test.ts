@@ -44,7 +44,7 @@ describe('a batch with a failing record', () => {
       return save(group, ...rest);
     });
     // This test hands the batch over itself; the stream reader waits meanwhile.
-    h.processing.pause();
+    await h.processing.pause();
     const records = [
       await record([webhookEvents.join(a, { timestamp: t })]),
       await record([webhookEvents.join(b, { timestamp: t })]),

@@ -102,7 +102,8 @@ export async function startHarness(
     sweepIntervalMs: 3_600_000, // tests sweep when they mean to
     inboxSweeper: (event) => handleSweepEvent(event, runtime.sweep),
     inboxSweepIntervalMs: 3_600_000,
-    maxRetryAttempts: 3,
+    // A transient failure (a loaded machine) is retried for ~10 s before the batch is given up.
+    maxRetryAttempts: 8,
     retryBaseMs: 20,
   });
   const documents = DynamoDBDocumentClient.from(db.client, {

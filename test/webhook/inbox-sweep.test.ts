@@ -21,7 +21,7 @@ beforeEach(async () => {
   h = await startHarness({ MASS_LEAVE_MIN_GROUPS: '1000000' });
   // The harness's own reader waits; this one fails as a whole (outside the per-item handling,
   // as a crash or a timeout does) on any batch holding a failing chat's item, 2 retries.
-  h.processing.pause();
+  await h.processing.pause();
   broken = await startLocalProcessing({
     endpoint: testDynamoDbEndpoint(),
     inboxTable: h.tables.inbox,
@@ -107,7 +107,7 @@ describe('the inbox sweep', () => {
       // The stream recovers (the healthy reader catches up on everything) while the sweep runs.
       h.processing.resume();
       await Promise.all([h.processing.drain(), sweepIn(20), sweepIn(20)]);
-      h.processing.pause();
+      await h.processing.pause();
       for (const c of chats) {
         const { group } = (await h.registry.load(c))!;
         expect(group).toMatchObject({ status: 'left', joinCount: 1, leaveReason: 'removed' });
