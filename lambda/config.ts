@@ -31,6 +31,10 @@ export interface Config {
   processingMaxAttempts: number;
   /** How long after arrival the sweep applies an item of a stream batch AWS gave up on. */
   inboxSweepAfterMs: number;
+  /** A member is deleted this many days after they were last seen (or left). */
+  memberRetentionDays: number;
+  /** A friendship is checked with LINE again this long after the latest fact about it. */
+  friendshipRecheckMs: number;
   massLeave: MassLeavePolicy;
   /** At most one welcome card for new members per chat in this long. */
   memberWelcomeCooldownMs: number;
@@ -85,6 +89,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     memberWelcomeCooldownMs: numberFrom(env, 'MEMBER_WELCOME_COOLDOWN_SECONDS', 3600, true) * 1000,
     processingMaxAttempts: numberFrom(env, 'PROCESSING_MAX_ATTEMPTS', 3),
     inboxSweepAfterMs: numberFrom(env, 'INBOX_SWEEP_AFTER_MINUTES', 15, true) * 60_000,
+    memberRetentionDays: numberFrom(env, 'MEMBER_RETENTION_DAYS', 180),
+    friendshipRecheckMs: numberFrom(env, 'FRIENDSHIP_RECHECK_DAYS', 7) * 86_400_000,
     settingsCacheMs: numberFrom(env, 'SETTINGS_CACHE_SECONDS', 30, true) * 1000,
   };
   if (!config.lineSecretId && !(config.channelSecret && (config.channelId || config.channelAccessToken))) {

@@ -1,17 +1,18 @@
-import type { ChatEvent } from '../domain/events';
+import { chatOf, type InboxEvent } from '../domain/events';
 import { textMatters, type WordsThatMatter } from '../domain/kept-text';
 import type { Clock, Inbox, InboxItem, Telemetry } from './ports';
 
 /** A webhook's chat events as inbox items: one per chat, events in the order LINE sent them. */
-export function toInboxItems(events: ChatEvent[], receivedAt: Date): InboxItem[] {
+export function toInboxItems(events: InboxEvent[], receivedAt: Date): InboxItem[] {
   const at = receivedAt.toISOString();
   const byChat = new Map<string, InboxItem>();
   for (const event of events) {
-    const item = byChat.get(event.groupId);
+    const chat = chatOf(event);
+    const item = byChat.get(chat);
     if (item) item.events.push(event);
     else
-      byChat.set(event.groupId, {
-        groupId: event.groupId,
+      byChat.set(chat, {
+        groupId: chat,
         inboxKey: `${at}#${event.webhookEventId}`,
         receivedAt: at,
         events: [event],
@@ -21,7 +22,7 @@ export function toInboxItems(events: ChatEvent[], receivedAt: Date): InboxItem[]
 }
 
 /** The event as stored: a message's text only if processing may read it. */
-export function withoutUnneededText(event: ChatEvent, words: WordsThatMatter | undefined): ChatEvent {
+export function withoutUnneededText(event: InboxEvent, words: WordsThatMatter | undefined): InboxEvent {
   if (event.type !== 'message' || event.text === undefined || textMatters(event.text, words)) return event;
   const { text: _dropped, ...rest } = event;
   return rest;
@@ -33,7 +34,7 @@ export function withoutUnneededText(event: ChatEvent, words: WordsThatMatter | u
  * here, and no read but the operator's keywords (cached); the processor does the rest.
  */
 export async function acceptChatEvents(
-  events: ChatEvent[],
+  events: InboxEvent[],
   deps: {
     inbox: Inbox;
     clock: Clock;

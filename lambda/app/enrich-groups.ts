@@ -9,7 +9,7 @@ import type { Group } from '../domain/group';
 import { applyObservation, type LifecyclePolicy } from '../domain/lifecycle';
 import { dayCounts } from './day-counts';
 import { ConcurrentUpdateError, NotAMemberError } from './errors';
-import { outboxEntry, type OutboxDeps, runOutboxEntry, statusReport } from './outbox';
+import { chatInfo, outboxEntry, type OutboxDeps, runOutboxEntry, statusReport } from './outbox';
 import type { Clock, GroupRegistry, LineLookups, Log, Telemetry } from './ports';
 import { statusChange } from './record-chat-events';
 
@@ -97,10 +97,12 @@ async function enrichGroup(
     }
     const counted = await dayCounts(before, group, [], deps);
     group = counted.group;
-    const report = statusReport(before, group);
-    const entry =
-      report &&
-      outboxEntry(groupId, `enrichment#${deps.clock.now().toISOString()}`, { report }, deps.clock.now());
+    const entry = outboxEntry(
+      groupId,
+      `enrichment#${deps.clock.now().toISOString()}`,
+      { report: statusReport(before, group), chat: chatInfo(before, group, stored.version + 1) },
+      deps.clock.now(),
+    );
     try {
       await deps.registry.save(group, stored.version, [], {
         ...statusChange(before, group),

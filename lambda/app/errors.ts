@@ -75,3 +75,11 @@ export class LineApiError extends Error {
     return this.status === 403 && !API_NOT_AVAILABLE.test(this.lineMessage ?? this.message);
   }
 }
+
+/** LINE offers this API to verified and premium accounts only (403): work without it. */
+export class NotAvailableError extends Error {
+  constructor(readonly what: string) {
+    super(`LINE answered 403 to ${what}: verified and premium accounts only`);
+    this.name = 'NotAvailableError';
+  }
+}

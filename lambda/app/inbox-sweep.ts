@@ -1,7 +1,12 @@
 import { sweepOutbox } from './outbox';
 import type { InboxItem, StreamBatchInfo, StreamRecords } from './ports';
-import { AfterEffects, deadLettered, forgetText, type ProcessInboxDeps } from './process-inbox';
-import { recordChatEvents } from './record-chat-events';
+import {
+  AfterEffects,
+  applyInboxEvents,
+  deadLettered,
+  forgetText,
+  type ProcessInboxDeps,
+} from './process-inbox';
 
 export interface InboxSweepDeps extends ProcessInboxDeps {
   streamRecords: StreamRecords;
@@ -53,7 +58,7 @@ export async function sweepInbox(deps: InboxSweepDeps, limit = 500): Promise<Swe
     [...byChat.values()].map(async (items) => {
       for (const item of items.sort((a, b) => (a.inboxKey < b.inboxKey ? -1 : 1))) {
         try {
-          effects.add(await recordChatEvents(item.events, deps));
+          effects.add(await applyInboxEvents(item.events, deps));
           await deps.inbox.settleSwept(item, deps.clock.now());
           await forgetText(item, deps);
           outcome.swept += 1;

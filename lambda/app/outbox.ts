@@ -2,7 +2,10 @@ import { type ReplyPolicy, replyTokenExpired } from '../domain/coupon-policy';
 import type { Group } from '../domain/group';
 import { assertValidMessages } from '../domain/messages';
 import { afterRemoval, type MassLeaveDeps } from './mass-leave';
+import { syncChatReach } from './members/chat-reach';
 import type {
+  ChatInfo,
+  MemberStore,
   GroupRegistry,
   MetricName,
   Outbox,
@@ -17,6 +20,8 @@ export interface OutboxDeps extends MassLeaveDeps {
   registry: GroupRegistry;
   replies: ReplySender;
   replyPolicy: ReplyPolicy;
+  /** Where each chat's reach follows its status, size and name. */
+  members: Pick<MemberStore, 'reach' | 'putReach'>;
 }
 
 export const OUTBOX_PREFIX = 'outbox#';
@@ -36,11 +41,11 @@ const REPLY_METRIC = {
 export function outboxEntry(
   groupId: string,
   firstEventKey: string,
-  work: Pick<OutboxEntry, 'report' | 'bursts' | 'replies'>,
+  work: Pick<OutboxEntry, 'report' | 'bursts' | 'replies' | 'chat'>,
   now: Date,
 ): OutboxEntry | undefined {
-  const { report, bursts, replies } = work;
-  if (!report && !bursts && !replies?.length) return undefined;
+  const { report, bursts, replies, chat } = work;
+  if (!report && !bursts && !replies?.length && !chat) return undefined;
   return {
     groupId,
     entryKey: `${OUTBOX_PREFIX}${firstEventKey}`,
@@ -48,6 +53,25 @@ export function outboxEntry(
     ...(report && { report }),
     ...(bursts && { bursts }),
     ...(replies?.length && { replies }),
+    ...(chat && { chat }),
+  };
+}
+
+/** The chat's status, size and name after a save, when one of them changed (its reach follows). */
+export function chatInfo(before: Group | undefined, group: Group, version: number): ChatInfo | undefined {
+  if (
+    before &&
+    before.status === group.status &&
+    before.memberCount === group.memberCount &&
+    before.groupName === group.groupName
+  )
+    return undefined;
+  return {
+    groupId: group.groupId,
+    status: group.status,
+    version,
+    ...(group.memberCount !== undefined && { memberCount: group.memberCount }),
+    ...(group.groupName !== undefined && { groupName: group.groupName }),
   };
 }
 
@@ -80,6 +104,7 @@ export async function runOutboxEntry(entry: OutboxEntry, deps: OutboxDeps): Prom
       deps.telemetry.count('outboxRetried');
     }
     if (entry.bursts) await afterRemoval(entry.groupId, entry.bursts, deps);
+    if (entry.chat) await syncChatReach(entry.chat, deps);
     await deps.outbox.done(entry);
   } catch (error) {
     deps.log.error('work after a commit failed; a retry or the sweep finishes it', {

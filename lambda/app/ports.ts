@@ -1,13 +1,16 @@
 import type { messagingApi } from '@line/bot-sdk';
 import type { Campaign, CampaignUpdate, Delivery, DeliveryStatus } from '../domain/campaign';
 import type { Coupon } from '../domain/coupons';
-import type { ChatEvent } from '../domain/events';
+import type { ChatEvent, InboxEvent } from '../domain/events';
 import type { ChatType, Group, GroupStatus } from '../domain/group';
 import type { Offers } from '../domain/coupon-policy';
 import type { DayCountChange, DepartureKind } from '../domain/departures';
 import type { Decision } from '../domain/lifecycle';
+import type { Friendship } from '../domain/friendships';
 import type { LeaveBurst } from '../domain/mass-leave';
+import type { Member } from '../domain/members';
 import type { Message } from '../domain/messages';
+import type { ChatReach } from '../domain/reach';
 import type { ReplyKind } from '../domain/replies';
 
 /** One webhook event as kept in the group events table. */
@@ -58,6 +61,16 @@ export interface RegistryChange {
   outbox?: OutboxEntry;
 }
 
+/** A chat's status, size and name as a registry save left them (copied onto its reach). */
+export interface ChatInfo {
+  groupId: string;
+  status: GroupStatus;
+  memberCount?: number;
+  groupName?: string;
+  /** The registry item's version after that save: newer wins. */
+  version: number;
+}
+
 /** A status change to count (metrics) and announce (the ejection warning), once. */
 export interface StatusReport {
   groupId: string;
@@ -94,6 +107,8 @@ export interface OutboxEntry {
   report?: StatusReport;
   bursts?: NonNullable<RegistryChange['bursts']>;
   replies?: PendingReply[];
+  /** The chat's status, size or name changed: its reach follows. */
+  chat?: ChatInfo;
 }
 
 /** The outbox entries (kept in the group events table, beside the records they follow). */
@@ -207,11 +222,12 @@ export interface GroupDirectory {
  * processor applies them afterwards; the item stays (TTL) and is the dead letter if that fails.
  */
 export interface InboxItem {
+  /** The chat: a group or room, or for follow/unfollow the 1:1 chat (the userId). */
   groupId: string;
   /** `<receivedAt>#<first webhookEventId>`: unique per webhook and chat, sorted by arrival. */
   inboxKey: string;
   receivedAt: string;
-  events: ChatEvent[];
+  events: InboxEvent[];
 }
 
 export interface DeadLetter extends InboxItem {
@@ -372,6 +388,7 @@ export type MetricName =
   | 'enrichmentsAbandoned'
   | 'massLeaves'
   | 'inboxBatchesAbandoned'
+  | 'peopleReadFailures'
   | 'inboxSwept'
   | 'outboxRetried'
   | 'repliesExpired'
@@ -397,4 +414,90 @@ export interface Log {
   info(message: string, ...extra: Record<string, unknown>[]): void;
   warn(message: string, ...extra: Record<string, unknown>[]): void;
   error(message: string, ...extra: Record<string, unknown>[]): void;
+}
+
+/** A member as stored: the facts, what it counts for in its chat's reach, its version. */
+export interface StoredMember {
+  member: Member;
+  counted: { present: boolean; friend: boolean };
+  version: number;
+}
+
+export interface MemberKey {
+  groupId: string;
+  userId: string;
+}
+
+/** The members table, with each chat's reach (written in the same transactions). */
+export interface MemberStore {
+  getMany(keys: MemberKey[]): Promise<StoredMember[]>;
+  /**
+   * Members whose facts changed, in one transaction; with `reach` (its version as read) when
+   * their counts changed too, and the friendships they were counted by (unchanged since read).
+   * @throws ConcurrentUpdateError when any of them changed since it was read (nothing is written)
+   */
+  save(
+    changes: {
+      member: Member;
+      counted: StoredMember['counted'];
+      expectedVersion: number | undefined;
+      nameDue?: boolean;
+    }[],
+    reach?: {
+      reach: ChatReach;
+      expectedVersion: number | undefined;
+      friendships: { userId: string; isFriend: boolean | undefined }[];
+    },
+  ): Promise<void>;
+  /** A chat's members (a Query of its partition). */
+  ofChat(groupId: string): Promise<StoredMember[]>;
+  /** The chats a user is (or was) a member of, by the byUser index. */
+  chatsOf(userId: string): Promise<string[]>;
+  /** Members whose display name is owed by `now`. */
+  namesDue(now: Date, limit: number): Promise<MemberKey[]>;
+  /** The display name read from LINE (newer reads win); the name is no longer owed. */
+  setName(key: MemberKey, displayName: string, at: Date): Promise<void>;
+  /** A read that failed: tried again at `nextAt` (or given up: `undefined`). */
+  nameFailed(key: MemberKey, nextAt: Date | undefined): Promise<void>;
+  delete(key: MemberKey): Promise<void>;
+  reach(groupId: string): Promise<{ reach: ChatReach; version: number } | undefined>;
+  putReach(reach: ChatReach, expectedVersion: number | undefined): Promise<void>;
+  /** Active chats by reach, lowest first (the byReach index), `below` a share when given. */
+  lowestReach(options: { below?: number; limit?: number }): Promise<ChatReach[]>;
+  deleteReach(groupId: string): Promise<void>;
+}
+
+export interface StoredFriendship {
+  friendship: Friendship;
+  version: number;
+}
+
+/** The friendships table: one item per user. */
+export interface FriendshipStore {
+  getMany(userIds: string[]): Promise<StoredFriendship[]>;
+  /**
+   * @throws ConcurrentUpdateError when it changed since it was read
+   * `checkDueAt`: when LINE's profile API should be asked (undefined: not owed).
+   */
+  put(
+    friendship: Friendship,
+    expectedVersion: number | undefined,
+    checkDueAt: Date | undefined,
+  ): Promise<void>;
+  /** Users whose friendship check is owed by `now`. */
+  due(now: Date, limit: number): Promise<string[]>;
+  delete(userId: string): Promise<void>;
+}
+
+/** What LINE says about people (the Messaging API). */
+export interface PeopleApi {
+  /** A member's display name, friend or not. @throws NotAMemberError when they are not in the chat */
+  memberProfile(chatType: ChatType, groupId: string, userId: string): Promise<{ displayName: string }>;
+  /** Whether the user is a friend: LINE's profile API answers 404 to anyone else. */
+  isFriend(userId: string): Promise<boolean>;
+  /**
+   * The chat's member ids, a page (100) at a time. Verified and premium accounts only:
+   * @throws NotAvailableError (403) for the others
+   */
+  memberIds(chatType: ChatType, groupId: string): AsyncIterable<string[]>;
 }

@@ -1,5 +1,9 @@
+import { type ChatEvent, type InboxEvent, isFriendshipEvent } from '../domain/events';
+import { readPeople, type PeopleReadDeps, syncMembers } from './members/read-people';
+import { recordFriendships } from './members/record-friendships';
+import { type PeopleToRead, recordMembers } from './members/record-members';
 import type { DeadLetter, Inbox, InboxItem } from './ports';
-import { recordChatEvents, type RecordChatEventsDeps } from './record-chat-events';
+import { recordChatEvents, type RecordChatEventsDeps, type Recorded } from './record-chat-events';
 
 export interface ProcessInboxDeps extends RecordChatEventsDeps {
   inbox: Inbox;
@@ -7,6 +11,29 @@ export interface ProcessInboxDeps extends RecordChatEventsDeps {
   maxAttempts: number;
   /** Reads owed names and sizes from LINE, best effort (what fails waits for the sweep). */
   enrich(groupIds: string[]): Promise<unknown>;
+  /** The members, their friendships, and what LINE says of them. */
+  people: PeopleReadDeps;
+}
+
+/** What applying an item did, and left to do once its batch is recorded. */
+export interface Applied extends Recorded {
+  people: PeopleToRead;
+}
+
+/**
+ * Everything an item's events change: the registry first, then the chat's members (they follow
+ * what the registry knows of the chat), then friendships (follow and unfollow of 1:1 chats).
+ */
+export async function applyInboxEvents(events: InboxEvent[], deps: ProcessInboxDeps): Promise<Applied> {
+  const chatEvents = events.filter((e): e is ChatEvent => !isFriendshipEvent(e));
+  const friendshipEvents = events.filter(isFriendshipEvent);
+  const recorded: Recorded =
+    chatEvents.length > 0
+      ? await recordChatEvents(chatEvents, deps)
+      : { effects: Promise.resolve(), toEnrich: [], joined: [] };
+  const people = await recordMembers(chatEvents, deps.people);
+  if (friendshipEvents.length > 0) await recordFriendships(friendshipEvents, deps.people);
+  return { ...recorded, people };
 }
 
 /**
@@ -17,20 +44,27 @@ export interface ProcessInboxDeps extends RecordChatEventsDeps {
 export class AfterEffects {
   private readonly effects: Promise<void>[] = [];
   private readonly toEnrich = new Set<string>();
+  private readonly joined = new Set<string>();
+  private readonly people: PeopleToRead = { names: [], friendships: [] };
 
-  add(recorded: { effects: Promise<void>; toEnrich: string[] }) {
-    this.effects.push(recorded.effects);
-    for (const groupId of recorded.toEnrich) this.toEnrich.add(groupId);
+  add(applied: Applied) {
+    this.effects.push(applied.effects);
+    for (const groupId of applied.toEnrich) this.toEnrich.add(groupId);
+    for (const groupId of applied.joined) this.joined.add(groupId);
+    this.people.names.push(...applied.people.names);
+    this.people.friendships.push(...applied.people.friendships);
   }
 
-  async settle(deps: Pick<ProcessInboxDeps, 'enrich' | 'log'>): Promise<void> {
+  async settle(deps: Pick<ProcessInboxDeps, 'enrich' | 'log' | 'people'>): Promise<void> {
+    // What fails here is owed and waits for the sweep (chats `enrichment: due`, names and checks due).
+    const warn = (what: string) => (error: unknown) =>
+      deps.log.warn(`${what} after processing failed`, { error: (error as Error).message });
     await Promise.all([
       ...this.effects,
-      this.toEnrich.size > 0 &&
-        deps.enrich([...this.toEnrich]).catch((error: unknown) => {
-          // The sweep reads them later: the chats still say `enrichment: due`.
-          deps.log.warn('enrichment after processing failed', { error: (error as Error).message });
-        }),
+      this.toEnrich.size > 0 && deps.enrich([...this.toEnrich]).catch(warn('enrichment')),
+      (this.people.names.length > 0 || this.people.friendships.length > 0) &&
+        readPeople(this.people, deps.people).catch(warn('reading members from LINE')),
+      ...[...this.joined].map((groupId) => syncMembers(groupId, deps.people).catch(warn('listing members'))),
     ]);
   }
 }
@@ -46,7 +80,7 @@ export async function processInboxItem(
   deps: ProcessInboxDeps,
 ): Promise<void> {
   try {
-    effects.add(await recordChatEvents(item.events, deps));
+    effects.add(await applyInboxEvents(item.events, deps));
   } catch (error) {
     await failed(item, error, deps);
     return;
@@ -105,7 +139,7 @@ export async function replayDeadLetters(
   const effects = new AfterEffects();
   for (const letter of letters) {
     try {
-      effects.add(await recordChatEvents(letter.events, deps));
+      effects.add(await applyInboxEvents(letter.events, deps));
       await deps.inbox.settle(letter);
       await forgetText(letter, deps);
       deps.telemetry.count('eventsReplayed', letter.events.length);

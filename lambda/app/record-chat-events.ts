@@ -6,7 +6,14 @@ import { applyEvent, decide, type LifecyclePolicy } from '../domain/lifecycle';
 import { dayCounts } from './day-counts';
 import { ConcurrentUpdateError, DuplicateEventsError } from './errors';
 import { burstsFor, type MassLeaveDeps } from './mass-leave';
-import { outboxEntry, type OutboxDeps, runOutboxEntry, runPendingOutbox, statusReport } from './outbox';
+import {
+  chatInfo,
+  outboxEntry,
+  type OutboxDeps,
+  runOutboxEntry,
+  runPendingOutbox,
+  statusReport,
+} from './outbox';
 import type {
   Clock,
   GroupEventRecord,
@@ -37,6 +44,8 @@ export interface Recorded {
   effects: Promise<void>;
   /** Chats that now owe a read of their name and size from LINE. */
   toEnrich: string[];
+  /** Chats the OA was just invited into (their members can be listed once, where LINE allows). */
+  joined: string[];
 }
 
 const MAX_ATTEMPTS = 8;
@@ -66,6 +75,7 @@ export async function recordChatEvents(events: ChatEvent[], deps: RecordChatEven
   const offers = events.some(mayReply) ? await deps.offers.current() : undefined;
   const effects: Promise<void>[] = [];
   const toEnrich: string[] = [];
+  const joined: string[] = [];
   await Promise.all(
     [...byChat.entries()].map(async ([groupId, chatEvents]) => {
       const sorted = [...chatEvents].sort(byTime);
@@ -94,10 +104,11 @@ export async function recordChatEvents(events: ChatEvent[], deps: RecordChatEven
         );
         effects.push(...outcome.effects);
         if (outcome.enrich && !toEnrich.includes(groupId)) toEnrich.push(groupId);
+        if (outcome.joined && !joined.includes(groupId)) joined.push(groupId);
       }
     }),
   );
-  return { effects: Promise.all(effects).then(() => undefined), toEnrich };
+  return { effects: Promise.all(effects).then(() => undefined), toEnrich, joined };
 }
 
 /** Message or postback in active mode that asks for no answer: may take the routine path. */
@@ -112,7 +123,7 @@ async function recordForChat(
   deps: RecordChatEventsDeps,
   /** The chat as already read; only the first attempt may use it. */
   preloaded?: { stored: StoredGroup | undefined },
-): Promise<{ effects: Promise<void>[]; enrich: boolean }> {
+): Promise<{ effects: Promise<void>[]; enrich: boolean; joined?: boolean }> {
   const effects: Promise<void>[] = [];
   let pending = events;
   for (let attempt = 1; pending[0]; attempt++) {
@@ -129,7 +140,12 @@ async function recordForChat(
     const entry = outboxEntry(
       groupId,
       counted.records[0]?.eventKey ?? groupId,
-      { report: statusReport(before, group), bursts, replies: applied.replies },
+      {
+        report: statusReport(before, group),
+        bursts,
+        replies: applied.replies,
+        chat: chatInfo(before, group, (stored?.version ?? 0) + 1),
+      },
       deps.clock.now(),
     );
     try {
@@ -142,7 +158,8 @@ async function recordForChat(
       if (counted.records.length > 0) deps.telemetry.count('eventsRecorded', counted.records.length);
       // Only after the commit: a redelivery is refused as a duplicate, so no reply is sent twice.
       if (entry) effects.push(runOutboxEntry(entry, deps));
-      return { effects, enrich };
+      const joined = counted.records.some((r) => r.eventType === 'join' && r.decision === 'activated');
+      return { effects, enrich, joined };
     } catch (error) {
       if (error instanceof DuplicateEventsError) {
         deps.telemetry.count('eventsDuplicate', error.webhookEventIds.length);

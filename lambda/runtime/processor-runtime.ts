@@ -5,7 +5,11 @@ import type { InboxSweepDeps } from '../app/inbox-sweep';
 import { DynamoDbCouponStore } from '../adapters/dynamodb/coupon-store';
 import { DynamoDbGroupRegistry, MAX_EVENTS_PER_SAVE } from '../adapters/dynamodb/group-registry';
 import { DynamoDbInbox } from '../adapters/dynamodb/inbox';
+import { DynamoDbFriendshipStore } from '../adapters/dynamodb/friendship-store';
+import { DynamoDbMemberStore } from '../adapters/dynamodb/member-store';
 import { DynamoDbOutbox } from '../adapters/dynamodb/outbox';
+import { MemberCache } from '../app/members/member-cache';
+import type { PeopleReadDeps } from '../app/members/read-people';
 import { defaultReplyPolicy } from '../domain/coupon-policy';
 import { DynamoDbRegistryStats } from '../adapters/dynamodb/registry-stats';
 import { cachedOffers, DynamoDbSettingsStore } from '../adapters/dynamodb/settings-store';
@@ -39,8 +43,31 @@ export async function createProcessorRuntime(
     eventRetentionDays: config.eventRetentionDays,
   });
   const line = lineApiFor(credentials, config.lineApiBaseUrl);
+  const clock = { now: () => new Date() };
+  const members = new DynamoDbMemberStore({
+    client,
+    tables: config.tables,
+    retentionDays: config.memberRetentionDays,
+  });
+  const people: PeopleReadDeps = {
+    members,
+    friendships: new DynamoDbFriendshipStore({
+      client,
+      tableName: config.tables.friendships,
+      retentionDays: config.memberRetentionDays,
+    }),
+    // Kept for the container's life: a member's second message of a day costs nothing.
+    memberCache: new MemberCache(),
+    line,
+    recheckMs: config.friendshipRecheckMs,
+    timeoutMs: config.lookupTimeoutMs,
+    memberListing: {},
+    clock,
+    ...observe,
+  };
   // What every save's after-commit work needs (the outbox), for processing and enrichment alike.
   const afterCommit: OutboxDeps = {
+    members,
     registry,
     replies: line,
     replyPolicy: { ...defaultReplyPolicy, memberWelcomeCooldownMs: config.memberWelcomeCooldownMs },
@@ -49,7 +76,7 @@ export async function createProcessorRuntime(
     stats: new DynamoDbRegistryStats(client, config.tables.registryStats),
     policy: { ejectionWindowMs: config.ejectionWindowMs },
     massLeave: config.massLeave,
-    clock: { now: () => new Date() },
+    clock,
     ...observe,
   };
   const enrichment: EnrichDeps = { ...afterCommit, line, enrichment: config.enrichment };
@@ -65,6 +92,7 @@ export async function createProcessorRuntime(
     }),
     maxAttempts: config.processingMaxAttempts,
     enrich: (groupIds) => enrichGroups(groupIds, config.lookupTimeoutMs, enrichment),
+    people,
   };
   const sweep: InboxSweepDeps = {
     ...processing,

@@ -1,13 +1,13 @@
 import { validateSignature } from '@line/bot-sdk';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { Log, Telemetry } from '../app/ports';
-import type { ChatEvent } from '../domain/events';
+import type { InboxEvent } from '../domain/events';
 import { PayloadError, parsePayload } from './parse-payload';
 
 export interface WebhookDeps {
   channelSecret: string;
   /** Stores the chat events durably; throwing (nothing stored) makes the answer 500. */
-  accept(events: ChatEvent[]): Promise<void>;
+  accept(events: InboxEvent[]): Promise<void>;
   log: Log;
   telemetry: Telemetry;
 }
@@ -71,12 +71,12 @@ export async function handleWebhookRequest(
   if (parsed.invalid.length > 0) deps.telemetry.count('eventsInvalid', parsed.invalid.length);
 
   try {
-    await deps.accept(parsed.chatEvents);
+    await deps.accept(parsed.events);
   } catch (error) {
     deps.telemetry.count('webhookErrors');
     deps.log.error('webhook failed: events not stored; LINE redelivers if redelivery is on', {
       error: { name: (error as Error).name, message: (error as Error).message },
-      webhookEventIds: parsed.chatEvents.map((e) => e.webhookEventId),
+      webhookEventIds: parsed.events.map((e) => e.webhookEventId),
     });
     return answer(500, 'temporary failure, please redeliver');
   }

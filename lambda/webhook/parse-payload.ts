@@ -1,4 +1,4 @@
-import type { ActivityType, ChatEvent, EventMode } from '../domain/events';
+import type { ActivityType, ChatEvent, EventMode, FriendshipEvent, InboxEvent } from '../domain/events';
 
 /** The body is not a LINE webhook payload at all (answered 400: redelivering it cannot help). */
 export class PayloadError extends Error {
@@ -12,7 +12,7 @@ export class PayloadError extends Error {
 export interface IgnoredEvent {
   type: string;
   webhookEventId: string;
-  reason: 'unsupported event type' | 'not a group or multi-person chat';
+  reason: 'unsupported event type' | 'not a group or multi-person chat' | 'not from a 1:1 chat';
 }
 
 /** An event LINE's spec would not recognise: skipped, so the rest of the webhook still counts. */
@@ -25,7 +25,8 @@ export interface InvalidEvent {
 
 export interface ParsedPayload {
   destination: string;
-  chatEvents: ChatEvent[];
+  /** Chat events, and the friendship events (follow, unfollow) of 1:1 chats. */
+  events: InboxEvent[];
   ignored: IgnoredEvent[];
   invalid: InvalidEvent[];
 }
@@ -63,12 +64,12 @@ export function parsePayload(body: unknown): ParsedPayload {
   if (typeof body.destination !== 'string') throw new PayloadError('destination: expected a string');
   if (!Array.isArray(body.events)) throw new PayloadError('events: expected an array');
 
-  const parsed: ParsedPayload = { destination: body.destination, chatEvents: [], ignored: [], invalid: [] };
+  const parsed: ParsedPayload = { destination: body.destination, events: [], ignored: [], invalid: [] };
   body.events.forEach((raw: unknown, index) => {
     try {
       const event = parseEvent(raw);
       if ('reason' in event) parsed.ignored.push(event);
-      else parsed.chatEvents.push(event);
+      else parsed.events.push(event);
     } catch (error) {
       if (!(error instanceof EventError)) throw error;
       const r = isObject(raw) ? raw : {};
@@ -83,7 +84,7 @@ export function parsePayload(body: unknown): ParsedPayload {
   return parsed;
 }
 
-function parseEvent(raw: unknown): ChatEvent | IgnoredEvent {
+function parseEvent(raw: unknown): InboxEvent | IgnoredEvent {
   if (!isObject(raw)) return expected('event', 'an object');
   const { type, timestamp, webhookEventId, deliveryContext, source, mode } = raw;
   if (typeof type !== 'string') expected('type', 'a string');
@@ -102,10 +103,18 @@ function parseEvent(raw: unknown): ChatEvent | IgnoredEvent {
   if (typeof mode !== 'string' || !MODES.has(mode)) expected('mode', '"active" or "standby"');
   const eventType = type as string;
   const id = webhookEventId as string;
+  if (source !== undefined && !isObject(source)) expected('source', 'an object');
+  if (eventType === 'follow' || eventType === 'unfollow') {
+    return friendshipEvent(raw, eventType, source as Json | undefined, {
+      webhookEventId: id,
+      at: new Date(timestamp as number).toISOString(),
+      mode: mode as EventMode,
+      isRedelivery: (deliveryContext as Json).isRedelivery as boolean,
+    });
+  }
   if (eventType !== 'join' && eventType !== 'leave' && !ACTIVITY.has(eventType)) {
     return { type: eventType, webhookEventId: id, reason: 'unsupported event type' };
   }
-  if (source !== undefined && !isObject(source)) expected('source', 'an object');
   const chat = chatOf(source as Json | undefined);
   if (!chat) return { type: eventType, webhookEventId: id, reason: 'not a group or multi-person chat' };
 
@@ -135,12 +144,19 @@ function parseEvent(raw: unknown): ChatEvent | IgnoredEvent {
       if (eventType === 'memberJoined' && tokenRequired && typeof replyToken !== 'string') {
         expected('replyToken', 'a string');
       }
-      return { ...base, type: eventType, ...withToken };
+      const userIds = ((members as Json).members as unknown[]).flatMap((m, i) => {
+        if (!isObject(m)) return expected(`${field}.members[${i}]`, 'an object');
+        if (m.type !== 'user') return [];
+        if (typeof m.userId !== 'string' || m.userId === '')
+          expected(`${field}.members[${i}].userId`, 'a string');
+        return [m.userId as string];
+      });
+      return { ...base, type: eventType, ...withToken, members: userIds };
     }
     case 'postback':
       if (!isObject(raw.postback) || typeof raw.postback.data !== 'string')
         expected('postback.data', 'a string');
-      return { ...base, type: 'postback', ...withToken };
+      return { ...base, type: 'postback', ...withToken, ...senderOf(source as Json) };
     default: {
       const message = raw.message;
       if (!isObject(message) || typeof message.type !== 'string') return expected('message.type', 'a string');
@@ -148,13 +164,44 @@ function parseEvent(raw: unknown): ChatEvent | IgnoredEvent {
         ...base,
         type: 'message',
         ...withToken,
+        ...senderOf(source as Json),
         ...(message.type === 'text' && typeof message.text === 'string' && { text: message.text }),
+        ...(mentionsSelf(message) && { mentionsSelf: true }),
       };
     }
   }
 }
 
-function chatOf(source: Json | undefined) {
+/** The sender, when LINE gives one (only phone users who consented; never fail without it). */
+function senderOf(source: Json): { userId?: string } {
+  const { userId } = source;
+  if (userId === undefined) return {};
+  if (typeof userId !== 'string' || userId === '') return expected('source.userId', 'a string');
+  return { userId };
+}
+
+/** Whether the message mentions the OA itself (LINE 14.17+: `mention.mentionees[].isSelf`). */
+function mentionsSelf(message: Json): boolean {
+  const { mention } = message;
+  if (!isObject(mention) || !Array.isArray(mention.mentionees)) return false;
+  return mention.mentionees.some((m: unknown) => isObject(m) && m.isSelf === true);
+}
+
+/** follow and unfollow, from the 1:1 chat with the user. */
+function friendshipEvent(
+  raw: Json,
+  type: FriendshipEvent['type'],
+  source: Json | undefined,
+  base: Pick<FriendshipEvent, 'webhookEventId' | 'at' | 'mode' | 'isRedelivery'>,
+): FriendshipEvent | IgnoredEvent {
+  if (source?.type !== 'user')
+    return { type, webhookEventId: base.webhookEventId, reason: 'not from a 1:1 chat' };
+  if (typeof source.userId !== 'string' || source.userId === '') return expected('source.userId', 'a string');
+  const isUnblocked = type === 'follow' && isObject(raw.follow) && raw.follow.isUnblocked === true;
+  return { ...base, type, userId: source.userId, ...(isUnblocked && { isUnblocked: true }) };
+}
+
+function chatOf(source: Json | undefined): Pick<ChatEvent, 'groupId' | 'chatType'> | undefined {
   switch (source?.type) {
     case 'group':
       if (typeof source.groupId !== 'string' || source.groupId === '') expected('source.groupId', 'a string');

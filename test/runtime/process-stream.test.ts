@@ -21,7 +21,7 @@ afterEach(() => jest.restoreAllMocks());
 let sequence = 1000;
 /** The inbox item a webhook of these events became, stored, and its stream record as Lambda hands it over. */
 async function record(events: WebhookEvent[]): Promise<DynamoDBRecord> {
-  const [item] = toInboxItems(parsePayload(JSON.parse(webhookBody(events))).chatEvents, new Date());
+  const [item] = toInboxItems(parsePayload(JSON.parse(webhookBody(events))).events, new Date());
   await h.runtime.processing.inbox.accept([item!]);
   return {
     eventID: String(sequence),

@@ -6,6 +6,7 @@ import { DynamoDbGroupRegistry } from '../../lambda/adapters/dynamodb/group-regi
 import { DynamoDbSettingsStore } from '../../lambda/adapters/dynamodb/settings-store';
 import { LineApi } from '../../lambda/adapters/line/line-api';
 import { enrichDueGroups } from '../../lambda/app/enrich-groups';
+import { readPeopleDue } from '../../lambda/app/members/read-people';
 import type { Log, MetricName, Telemetry } from '../../lambda/app/ports';
 import { type Config, loadConfig } from '../../lambda/config';
 import { processStream } from '../../lambda/runtime/process-stream';
@@ -98,7 +99,11 @@ export async function startHarness(
     endpoint: testDynamoDbEndpoint(),
     inboxTable: db.tables.inbox,
     handler: (event) => processStream(event, runtime.processing),
-    sweep: () => enrichDueGroups(config.enrichmentTimeoutMs, runtime.enrichment),
+    sweep: () =>
+      Promise.all([
+        enrichDueGroups(config.enrichmentTimeoutMs, runtime.enrichment),
+        readPeopleDue(runtime.processing.people),
+      ]),
     sweepIntervalMs: 3_600_000, // tests sweep when they mean to
     inboxSweeper: (event) => handleSweepEvent(event, runtime.sweep),
     inboxSweepIntervalMs: 3_600_000,

@@ -42,7 +42,10 @@ function crashBefore<T extends object, K extends keyof T>(target: T, method: K):
   const real = (target[method] as (...args: unknown[]) => Promise<unknown>).bind(target);
   const state = { crashes: 0 };
   jest.spyOn(target, method as never).mockImplementation((async (...args: never[]) => {
-    if (state.crashes++ === 0) throw new Error('injected: the process died before this');
+    if (state.crashes === 0) {
+      state.crashes += 1;
+      throw new Error('injected: the process died before this');
+    }
     return real(...args);
   }) as never);
   return state;

@@ -36,6 +36,14 @@ export const DEAD_LETTERS_INDEX = 'deadLetters';
 export const SWEEP_INDEX = 'sweep';
 /** Sparse index on the group events table: outbox entries not done yet, oldest first (the sweep). */
 export const OUTBOX_INDEX = 'outbox';
+/** On the members table: the chats of one user (a deletion or access request, a friendship change). */
+export const BY_USER_INDEX = 'byUser';
+/** Sparse, on the members table: members whose display name is owed, by when. */
+export const NAMES_DUE_INDEX = 'namesDue';
+/** Sparse, on the friendships table: users whose friendship LINE should be asked about, by when. */
+export const CHECKS_DUE_INDEX = 'checksDue';
+/** Sparse, on the chat reach table: active chats by reach, lowest first. */
+export const BY_REACH_INDEX = 'byReach';
 
 export const groupsTable: TableDefinition = {
   partitionKey: { name: 'groupId', type: 'S' },
@@ -117,6 +125,58 @@ export const registryStatsTable: TableDefinition = {
   globalSecondaryIndexes: [],
 };
 
+/**
+ * The people of each chat: one item per (chat, member), personal data kept to what is listed in
+ * README, expiring (TTL) a while after they were last seen. `byUser` finds one person's items
+ * without a Scan; `namesDue` holds only members whose name LINE still owes.
+ */
+export const membersTable: TableDefinition = {
+  partitionKey: { name: 'groupId', type: 'S' },
+  sortKey: { name: 'userId', type: 'S' },
+  globalSecondaryIndexes: [
+    {
+      indexName: BY_USER_INDEX,
+      partitionKey: { name: 'userId', type: 'S' },
+      sortKey: { name: 'groupId', type: 'S' },
+      projection: 'keys',
+    },
+    {
+      indexName: NAMES_DUE_INDEX,
+      partitionKey: { name: 'nameDue', type: 'S' },
+      sortKey: { name: 'nameDueAt', type: 'S' },
+      projection: ['nameAttempts'],
+    },
+  ],
+  timeToLiveAttribute: 'expiresAt',
+};
+
+/** Whether each user is a friend of the OA (a broadcast reaches friends only), one item per user. */
+export const friendshipsTable: TableDefinition = {
+  partitionKey: { name: 'userId', type: 'S' },
+  globalSecondaryIndexes: [
+    {
+      indexName: CHECKS_DUE_INDEX,
+      partitionKey: { name: 'checkDue', type: 'S' },
+      sortKey: { name: 'checkDueAt', type: 'S' },
+      projection: 'keys',
+    },
+  ],
+  timeToLiveAttribute: 'expiresAt',
+};
+
+/** Each chat's reach: known members, friends, LINE's member count, friends over that count. */
+export const chatReachTable: TableDefinition = {
+  partitionKey: { name: 'groupId', type: 'S' },
+  globalSecondaryIndexes: [
+    {
+      indexName: BY_REACH_INDEX,
+      partitionKey: { name: 'reachList', type: 'S' },
+      sortKey: { name: 'reach', type: 'N' },
+      projection: 'all',
+    },
+  ],
+};
+
 /** LINE coupons we send: what we need to send one (id, title, validity, status). */
 export const couponsTable: TableDefinition = {
   partitionKey: { name: 'couponId', type: 'S' },
@@ -151,6 +211,9 @@ export const tableDefinitions = {
   settings: settingsTable,
   campaigns: campaignsTable,
   deliveries: deliveriesTable,
+  members: membersTable,
+  friendships: friendshipsTable,
+  chatReach: chatReachTable,
 } as const;
 export type TableRole = keyof typeof tableDefinitions;
 export const tableRoles = Object.keys(tableDefinitions) as TableRole[];
@@ -165,6 +228,9 @@ export const defaultTableNames: Record<TableRole, string> = {
   settings: 'line-groups-settings',
   campaigns: 'line-groups-campaigns',
   deliveries: 'line-groups-deliveries',
+  members: 'line-groups-members',
+  friendships: 'line-groups-friendships',
+  chatReach: 'line-groups-chat-reach',
 };
 
 /** The environment variable that names each table (the functions, the local stack and the CLIs). */
@@ -177,6 +243,9 @@ export const tableEnvironment: Record<TableRole, string> = {
   settings: 'SETTINGS_TABLE',
   campaigns: 'CAMPAIGNS_TABLE',
   deliveries: 'DELIVERIES_TABLE',
+  members: 'MEMBERS_TABLE',
+  friendships: 'FRIENDSHIPS_TABLE',
+  chatReach: 'CHAT_REACH_TABLE',
 };
 
 export function tableNamesFrom(

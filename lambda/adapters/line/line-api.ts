@@ -1,10 +1,11 @@
 import { HTTPFetchError, messagingApi } from '@line/bot-sdk';
-import { LineApiError, NotAMemberError } from '../../app/errors';
+import { LineApiError, NotAMemberError, NotAvailableError } from '../../app/errors';
 
 export { LineApiError };
 import type {
   ChatLeaver,
   ChatSummary,
+  PeopleApi,
   CouponApi,
   LineLookups,
   PushSender,
@@ -45,7 +46,7 @@ function toLineApiError(error: unknown): unknown {
 }
 
 /** The Messaging API through LINE's own SDK, with LINE's error codes turned into ours. */
-export class LineApi implements LineLookups, ReplySender, PushSender, ChatLeaver, CouponApi {
+export class LineApi implements LineLookups, ReplySender, PushSender, ChatLeaver, CouponApi, PeopleApi {
   private readonly tokens: TokenSource;
   /** The SDK's client for the token in use (rebuilt when the token changes: the SDK fixes it). */
   private client?: { token: string; api: messagingApi.MessagingApiClient };
@@ -114,6 +115,59 @@ export class LineApi implements LineLookups, ReplySender, PushSender, ChatLeaver
       this.send((api) => api.getMessageQuotaConsumption()),
     ]);
     return quota.type === 'limited' ? (quota.value ?? 0) - used.totalUsage : undefined;
+  }
+
+  /** A member's profile, friend or not; 404 (not in the chat) is NotAMemberError. */
+  async memberProfile(chatType: ChatType, groupId: string, userId: string): Promise<{ displayName: string }> {
+    const profile = await this.call(groupId, (api) =>
+      chatType === 'room'
+        ? api.getRoomMemberProfile(groupId, userId)
+        : api.getGroupMemberProfile(groupId, userId),
+    );
+    return { displayName: profile.displayName };
+  }
+
+  /** LINE's profile API answers 404 to anyone not a friend (or who blocked the OA, or never consented). */
+  async isFriend(userId: string): Promise<boolean> {
+    try {
+      await this.send((api) => api.getProfile(userId));
+      return true;
+    } catch (error) {
+      if (error instanceof LineApiError && error.status === 404) return false;
+      throw error;
+    }
+  }
+
+  /** The chat's member ids, 100 a page; a 429 waits (Retry-After, else back-off) and asks again. */
+  async *memberIds(chatType: ChatType, groupId: string): AsyncIterable<string[]> {
+    let start: string | undefined;
+    do {
+      const page = await this.withBackoff(() =>
+        this.send((api) =>
+          chatType === 'room'
+            ? api.getRoomMembersIds(groupId, start)
+            : api.getGroupMembersIds(groupId, start),
+        ),
+      ).catch((error: unknown) => {
+        if (error instanceof LineApiError && error.status === 403) throw new NotAvailableError('members/ids');
+        if (error instanceof LineApiError && error.status === 404) throw new NotAMemberError(groupId, 404);
+        throw error;
+      });
+      yield page.memberIds;
+      start = page.next;
+    } while (start);
+  }
+
+  private async withBackoff<T>(request: () => Promise<T>, attempts = 5): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await request();
+      } catch (error) {
+        if (!(error instanceof LineApiError && error.status === 429) || attempt >= attempts) throw error;
+        const wait = error.retryAfterSeconds ? error.retryAfterSeconds * 1000 : 200 * 2 ** attempt;
+        await new Promise((r) => setTimeout(r, wait * (0.5 + Math.random() / 2)));
+      }
+    }
   }
 
   createCoupon(request: messagingApi.CouponCreateRequest): Promise<messagingApi.CouponCreateResponse> {
