@@ -1,5 +1,7 @@
 import { DynamoDbGroupRegistry } from '../../lambda/adapters/dynamodb/group-registry';
+import { DynamoDbMemberStore } from '../../lambda/adapters/dynamodb/member-store';
 import { DynamoDbRegistryStats } from '../../lambda/adapters/dynamodb/registry-stats';
+import { chatsByReach } from '../../lambda/app/members/queries';
 import { chatsToReinvite } from '../../lambda/app/reinvite';
 import type { Group, GroupStatus } from '../../lambda/domain/group';
 import { parseCommandLine } from './args';
@@ -17,6 +19,9 @@ export const groupsUsage = `Usage:
   npm run groups -- leave <groupId>      make the OA leave (recorded as left_by_operator)
   npm run groups -- reinvite [--since <ISO time|7d|12h|30m>] [--json]
                                          chats of the latest mass leave (or all since): ask for a new invitation
+  npm run groups -- reach [--below <0..1>] [--limit <n>] [--json]
+                                         active chats, lowest reach first: the share of members who are
+                                         friends (a broadcast reaches friends only, never a group)
 
 Reads the local stack (npm start) by default; --aws reads AWS with the standard AWS credentials and
 region; DYNAMODB_ENDPOINT overrides the endpoint. Tables: --groups-table/--events-table, else
@@ -36,6 +41,7 @@ const LIST_COLUMNS = [
   'lastActivityAt',
 ];
 const REINVITE_COLUMNS = ['groupId', 'groupName', 'memberCount', 'lastActivityAt', 'leftAt'];
+const REACH_COLUMNS = ['groupId', 'groupName', 'memberCount', 'knownMembers', 'friends', 'reach'];
 const EVENT_COLUMNS = [
   'eventAt',
   'eventType',
@@ -96,6 +102,7 @@ export async function groupsCommand(
       status: { type: 'string' },
       since: { type: 'string' },
       limit: { type: 'string' },
+      below: { type: 'string' },
       events: { type: 'string', default: '20' },
     },
     groupsUsage,
@@ -132,7 +139,15 @@ export async function groupsCommand(
       }
       case 'show': {
         if (!groupId) throw new UsageError('show: which groupId?');
-        const group = await registry.get(groupId);
+        const found = await registry.get(groupId);
+        const reach =
+          found && (await new DynamoDbMemberStore({ client, tables, retentionDays: 180 }).reach(groupId));
+        const group = found && {
+          ...found,
+          knownMembers: reach?.reach.knownMembers ?? 0,
+          friends: reach?.reach.friends ?? 0,
+          reach: reach?.reach.reach ?? null,
+        };
         if (!group) {
           out(
             values.json
@@ -155,6 +170,27 @@ export async function groupsCommand(
             `\nRecent events (newest first):\n${formatTable(events as unknown as Record<string, unknown>[], EVENT_COLUMNS)}`,
           );
         }
+        return 0;
+      }
+      case 'reach': {
+        const below = values.below === undefined ? undefined : Number(values.below);
+        if (below !== undefined && !(below >= 0 && below <= 1))
+          throw new UsageError('--below: expected a share from 0 to 1 (0.5 is 50 %)');
+        const limit = values.limit === undefined ? undefined : Number(values.limit);
+        if (limit !== undefined && !(Number.isInteger(limit) && limit > 0))
+          throw new UsageError('--limit: expected a positive whole number');
+        const chats = await chatsByReach(
+          { ...(below !== undefined && { below }), ...(limit && { limit }) },
+          { members: new DynamoDbMemberStore({ client, tables, retentionDays: 180 }) },
+        );
+        out(
+          values.json
+            ? JSON.stringify({ chats }, null, 2)
+            : `${formatTable(
+                chats.map((c) => ({ ...c, reach: c.reach === null ? '-' : `${Math.round(c.reach * 100)}%` })),
+                REACH_COLUMNS,
+              )}\n${chats.length} active chat(s), lowest reach first. Reach = friends / members: members we do not know count as not reached.`,
+        );
         return 0;
       }
       case 'reinvite': {

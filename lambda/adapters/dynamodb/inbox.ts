@@ -1,5 +1,14 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  paginateScan,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { InboxPeople } from '../../app/members/personal-data';
+import type { InboxEvent } from '../../domain/events';
 import type { DeadLetter, Inbox, InboxItem, StreamBatchInfo, SweptItem } from '../../app/ports';
 import { batchWriteAll } from './batch';
 import { DEAD_LETTERS_INDEX, SWEEP_INDEX } from './tables';
@@ -18,7 +27,7 @@ export interface DynamoDbInboxOptions {
 const DEAD = 'failed';
 
 /** The inbox table: the webhook's durable store, the processor's stream, and the dead letters. */
-export class DynamoDbInbox implements Inbox {
+export class DynamoDbInbox implements Inbox, InboxPeople {
   private readonly now: () => Date;
 
   constructor(private readonly options: DynamoDbInboxOptions) {
@@ -211,5 +220,61 @@ export class DynamoDbInbox implements Inbox {
       .catch((error: unknown) => {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
       });
+  }
+
+  /**
+   * Items whose events name the person. The inbox keeps a day of events (dead letters two weeks),
+   * so a deletion or access request reads it whole: a bounded Scan, never on a hot path.
+   */
+  async itemsNaming(userId: string): Promise<InboxItem[]> {
+    const items: InboxItem[] = [];
+    const pages = paginateScan(
+      { client: this.options.client },
+      { TableName: this.options.tableName, ProjectionExpression: 'groupId, inboxKey, receivedAt, events' },
+    );
+    for await (const page of pages) {
+      for (const item of (page.Items ?? []) as InboxItem[]) {
+        if (item.groupId === userId || JSON.stringify(item.events ?? []).includes(userId)) items.push(item);
+      }
+    }
+    return items;
+  }
+
+  async scrub(userId: string): Promise<number> {
+    const items = await this.itemsNaming(userId);
+    for (const item of items) {
+      // The person's own 1:1 chat (follow, unfollow) is keyed by their id: the item goes whole.
+      if (item.groupId === userId) {
+        await this.options.client.send(
+          new DeleteCommand({
+            TableName: this.options.tableName,
+            Key: { groupId: item.groupId, inboxKey: item.inboxKey },
+          }),
+        );
+        continue;
+      }
+      const events = item.events.flatMap((event): InboxEvent[] => {
+        // A friendship event is about the person alone: it goes.
+        if ('userId' in event && event.userId === userId && !('groupId' in event)) return [];
+        const next = { ...event } as InboxEvent & { userId?: string; members?: string[] };
+        if (next.userId === userId) delete next.userId;
+        if (next.members) next.members = next.members.filter((m) => m !== userId);
+        return [next];
+      });
+      await this.options.client
+        .send(
+          new UpdateCommand({
+            TableName: this.options.tableName,
+            Key: { groupId: item.groupId, inboxKey: item.inboxKey },
+            UpdateExpression: 'SET events = :events',
+            ConditionExpression: 'attribute_exists(inboxKey)',
+            ExpressionAttributeValues: { ':events': events },
+          }),
+        )
+        .catch((error: unknown) => {
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        });
+    }
+    return items.length;
   }
 }

@@ -110,13 +110,23 @@ const retryAfter = (error: unknown) =>
  * means events-only mode: nothing is said or logged beyond a debug line; false is returned.
  */
 export async function syncMembers(groupId: string, deps: PeopleReadDeps): Promise<boolean> {
-  const at = deps.clock.now().toISOString();
+  const now = deps.clock.now();
+  const at = now.toISOString();
+  if ((deps.memberListing?.refusedUntil ?? 0) > now.getTime()) return false;
   const listed = new Set<string>();
   try {
-    for await (const page of deps.line.memberIds(chatTypeOf(groupId), groupId))
-      for (const id of page) listed.add(id);
+    // Each page within the lookup timeout: a slow LINE never holds the batch's after-work long.
+    const pages = deps.line.memberIds(chatTypeOf(groupId), groupId)[Symbol.asyncIterator]();
+    for (
+      let page = await withTimeout(pages.next(), deps.timeoutMs);
+      !page.done;
+      page = await withTimeout(pages.next(), deps.timeoutMs)
+    ) {
+      for (const id of page.value) listed.add(id);
+    }
   } catch (error) {
     if (error instanceof NotAvailableError) {
+      if (deps.memberListing) deps.memberListing.refusedUntil = now.getTime() + LISTING_REFUSED_MS;
       deps.log.debug('members/ids is for verified and premium accounts: events only', { groupId });
       return false;
     }

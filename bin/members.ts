@@ -1,0 +1,4 @@
+import { membersCommand } from '../lib/cli/members';
+import { runCli } from '../lib/cli/run';
+
+runCli('members', membersCommand);
