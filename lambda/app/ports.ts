@@ -225,6 +225,7 @@ export type MetricName =
   | 'enrichmentsAbandoned'
   | 'massLeaves'
   | 'webhookErrors'
+  | 'signatureRejected'
   | 'welcomesSent'
   | 'couponRepliesSent'
   | 'memberWelcomesSent'

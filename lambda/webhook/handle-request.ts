@@ -4,8 +4,16 @@ import type { Log, Telemetry } from '../app/ports';
 import type { ChatEvent } from '../domain/events';
 import { PayloadError, parsePayload } from './parse-payload';
 
+/** The channel secret LINE signs with, which an operator may reissue at any time. */
+export interface SigningSecret {
+  /** @throws when there is none to check with yet (the answer is 500) */
+  current(): Promise<string>;
+  /** A signature failed: the secret read again (rate-limited), if it changed since. */
+  reread(): Promise<string | undefined>;
+}
+
 export interface WebhookDeps {
-  channelSecret: string;
+  channelSecret: SigningSecret;
   /** Stores the chat events durably; throwing (nothing stored) makes the answer 500. */
   accept(events: ChatEvent[]): Promise<void>;
   log: Log;
@@ -20,6 +28,8 @@ const answer = (statusCode: number, message: string): APIGatewayProxyResult => (
   body: JSON.stringify({ message }),
 });
 
+const temporaryFailure = (): APIGatewayProxyResult => answer(500, 'temporary failure, please redeliver');
+
 function header(request: APIGatewayProxyEvent, name: string): string | undefined {
   const wanted = name.toLowerCase();
   for (const [key, value] of Object.entries(request.headers ?? {})) {
@@ -31,8 +41,8 @@ function header(request: APIGatewayProxyEvent, name: string): string | undefined
 /**
  * LINE's webhook over an API Gateway proxy event, answered within LINE's 2 seconds: signature
  * first (nothing is read before it holds), then shape, then one durable write of the events, and
- * 200. Everything else happens afterwards (the processor). Only a failed write answers 5xx, which
- * LINE redelivers if the channel has webhook redelivery on.
+ * 200. Everything else happens afterwards (the processor). Only a failed write (or no channel
+ * secret yet) answers 5xx, which LINE redelivers if the channel has webhook redelivery on.
  */
 export async function handleWebhookRequest(
   request: APIGatewayProxyEvent,
@@ -44,7 +54,20 @@ export async function handleWebhookRequest(
   // The signature is over the exact bytes LINE sent, so the body is never re-serialized.
   const raw = Buffer.from(request.body ?? '', request.isBase64Encoded ? 'base64' : 'utf8');
   const signature = header(request, 'x-line-signature');
-  if (!signature || !validateSignature(raw, deps.channelSecret, signature)) {
+  let signed = false;
+  if (signature) {
+    try {
+      signed = await signatureHolds(raw, signature, deps.channelSecret);
+    } catch (error) {
+      deps.telemetry.count('webhookErrors');
+      deps.log.error('webhook failed: no channel secret to check signatures with', {
+        error: { name: (error as Error).name, message: (error as Error).message },
+      });
+      return temporaryFailure();
+    }
+  }
+  if (!signed) {
+    deps.telemetry.count('signatureRejected');
     deps.log.warn('webhook refused: bad signature', { hasSignature: Boolean(signature), bytes: raw.length });
     return answer(401, 'invalid signature');
   }
@@ -78,7 +101,17 @@ export async function handleWebhookRequest(
       error: { name: (error as Error).name, message: (error as Error).message },
       webhookEventIds: parsed.chatEvents.map((e) => e.webhookEventId),
     });
-    return answer(500, 'temporary failure, please redeliver');
+    return temporaryFailure();
   }
   return answer(200, 'ok');
+}
+
+/**
+ * A secret reissued in LINE's console signs every webhook from then on: before refusing one,
+ * the secret is read again (at most every few seconds), so putting the new value heals intake.
+ */
+async function signatureHolds(raw: Buffer, signature: string, secret: SigningSecret): Promise<boolean> {
+  if (validateSignature(raw, await secret.current(), signature)) return true;
+  const reissued = await secret.reread();
+  return reissued !== undefined && validateSignature(raw, reissued, signature);
 }
