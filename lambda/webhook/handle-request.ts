@@ -22,6 +22,13 @@ export interface WebhookDeps {
 
 const MAX_LOGGED_INVALID = 10;
 
+/**
+ * LINE's webhooks are a few kilobytes. A body this large or larger is refused first: on
+ * AWS, bodies over Lambda's 6 MB payload limit would otherwise fail in API Gateway as a 5xx.
+ * A power of ten, so the WAF can refuse it by the digits of Content-Length.
+ */
+export const WEBHOOK_BODY_LIMIT_BYTES = 1_000_000;
+
 const answer = (statusCode: number, message: string): APIGatewayProxyResult => ({
   statusCode,
   headers: { 'content-type': 'application/json' },
@@ -39,10 +46,10 @@ function header(request: APIGatewayProxyEvent, name: string): string | undefined
 }
 
 /**
- * LINE's webhook over an API Gateway proxy event, answered within LINE's 2 seconds: signature
- * first (nothing is read before it holds), then shape, then one durable write of the events, and
- * 200. Everything else happens afterwards (the processor). Only a failed write (or no channel
- * secret yet) answers 5xx, which LINE redelivers if the channel has webhook redelivery on.
+ * LINE's webhook over an API Gateway proxy event, answered within LINE's 2 seconds: size and
+ * signature first (nothing is read before it holds), then shape, then one durable write of the
+ * events, and 200. Everything else happens afterwards (the processor). Only a failed write (or no
+ * channel secret yet) answers 5xx, which LINE redelivers if the channel has webhook redelivery on.
  */
 export async function handleWebhookRequest(
   request: APIGatewayProxyEvent,
@@ -53,6 +60,10 @@ export async function handleWebhookRequest(
 
   // The signature is over the exact bytes LINE sent, so the body is never re-serialized.
   const raw = Buffer.from(request.body ?? '', request.isBase64Encoded ? 'base64' : 'utf8');
+  if (raw.length >= WEBHOOK_BODY_LIMIT_BYTES) {
+    deps.log.warn('webhook refused: body too large', { bytes: raw.length, limit: WEBHOOK_BODY_LIMIT_BYTES });
+    return answer(413, `body too large: ${raw.length} bytes, the limit is ${WEBHOOK_BODY_LIMIT_BYTES}`);
+  }
   const signature = header(request, 'x-line-signature');
   let signed = false;
   if (signature) {
