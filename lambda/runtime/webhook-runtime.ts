@@ -1,5 +1,9 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { documentClient } from '../adapters/dynamodb/document-client';
+import {
+  DEFAULT_REQUEST_BUDGET,
+  documentClient,
+  type RequestBudget,
+} from '../adapters/dynamodb/document-client';
 import { DynamoDbInbox } from '../adapters/dynamodb/inbox';
 import { acceptChatEvents } from '../app/accept-events';
 import type { Log, Telemetry } from '../app/ports';
@@ -8,6 +12,32 @@ import { handleWebhookRequest } from '../webhook/handle-request';
 import { credentialsSourceFor, refreshingChannelSecret, type CredentialsSource } from './secrets';
 
 export type WebhookHandler = (request: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+
+/** How long the webhook may take before it answers 500, and what each DynamoDB request gets. */
+export interface WebhookTimeLimits {
+  answerWithinMs: number;
+  dynamoDb: RequestBudget;
+}
+
+/**
+ * LINE gives up after 2 s: 1.5 s leaves room for API Gateway and the way from LINE and back.
+ * DynamoDB answers in milliseconds, so a write unanswered after a second has hung, and a second
+ * try (on a new connection) gets what is left of the time.
+ */
+export const WEBHOOK_LIMITS_ON_AWS: WebhookTimeLimits = {
+  answerWithinMs: 1_500,
+  dynamoDb: { requestTimeoutMs: 1_000, maxAttempts: 2 },
+};
+
+/**
+ * With DYNAMODB_ENDPOINT (DynamoDB Local in npm start and the tests: a JVM on SQLite, many times
+ * slower than DynamoDB and shared by a whole test run) no LINE is waiting: the webhook waits as
+ * long as the other functions do.
+ */
+export const WEBHOOK_LIMITS_LOCAL: WebhookTimeLimits = {
+  answerWithinMs: 20_000,
+  dynamoDb: DEFAULT_REQUEST_BUDGET,
+};
 
 export interface WebhookRuntimeOptions {
   /** Where the channel secret is read (default: the environment, or Secrets Manager on AWS). */
@@ -26,12 +56,13 @@ export async function createWebhookRuntime(
   observe: { log: Log; telemetry: Telemetry },
   options: WebhookRuntimeOptions = {},
 ): Promise<WebhookHandler> {
+  const limits = config.dynamoDbEndpoint ? WEBHOOK_LIMITS_LOCAL : WEBHOOK_LIMITS_ON_AWS;
   const channelSecret = refreshingChannelSecret(options.credentials ?? credentialsSourceFor(config), {
     log: observe.log,
     ...(options.now && { now: options.now }),
   });
   const inbox = new DynamoDbInbox({
-    client: documentClient(config),
+    client: documentClient(config, process.env, limits.dynamoDb),
     tableName: config.tables.inbox,
     retentionDays: config.inboxRetentionDays,
   });
@@ -40,6 +71,7 @@ export async function createWebhookRuntime(
     handleWebhookRequest(request, {
       channelSecret,
       accept: (events) => acceptChatEvents(events, { inbox, clock, telemetry: observe.telemetry }),
+      answerWithinMs: limits.answerWithinMs,
       ...observe,
     });
 }

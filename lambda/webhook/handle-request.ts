@@ -16,6 +16,8 @@ export interface WebhookDeps {
   channelSecret: SigningSecret;
   /** Stores the chat events durably; throwing (nothing stored) makes the answer 500. */
   accept(events: ChatEvent[]): Promise<void>;
+  /** LINE gives up after 2 s: whatever is not done by then (a read, a write) is answered 500. */
+  answerWithinMs: number;
   log: Log;
   telemetry: Telemetry;
 }
@@ -35,7 +37,29 @@ const answer = (statusCode: number, message: string): APIGatewayProxyResult => (
   body: JSON.stringify({ message }),
 });
 
+/** The answer when the events could not be stored in time; LINE redelivers it if redelivery is on. */
 const temporaryFailure = (): APIGatewayProxyResult => answer(500, 'temporary failure, please redeliver');
+
+/** The request's time ran out; what was under way may still complete (a redelivery is recorded once). */
+export class AnswerTimeoutError extends Error {
+  constructor(ms: number) {
+    super(`not done within ${ms} ms`);
+    this.name = 'AnswerTimeoutError';
+  }
+}
+
+/** One timer per request; `within` fails what is still pending when it fires. */
+function deadline(ms: number) {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new AnswerTimeoutError(ms)), ms);
+  });
+  expired.catch(() => undefined); // it may fire with nothing waiting on it
+  return {
+    within: <T>(work: Promise<T>): Promise<T> => Promise.race([work, expired]),
+    clear: () => clearTimeout(timer),
+  };
+}
 
 function header(request: APIGatewayProxyEvent, name: string): string | undefined {
   const wanted = name.toLowerCase();
@@ -57,7 +81,19 @@ export async function handleWebhookRequest(
 ): Promise<APIGatewayProxyResult> {
   if (request.httpMethod !== 'POST')
     return { ...answer(405, 'method not allowed'), headers: { allow: 'POST' } };
+  const time = deadline(deps.answerWithinMs);
+  try {
+    return await answerInTime(request, deps, time.within);
+  } finally {
+    time.clear();
+  }
+}
 
+async function answerInTime(
+  request: APIGatewayProxyEvent,
+  deps: WebhookDeps,
+  within: <T>(work: Promise<T>) => Promise<T>,
+): Promise<APIGatewayProxyResult> {
   // The signature is over the exact bytes LINE sent, so the body is never re-serialized.
   const raw = Buffer.from(request.body ?? '', request.isBase64Encoded ? 'base64' : 'utf8');
   if (raw.length >= WEBHOOK_BODY_LIMIT_BYTES) {
@@ -68,7 +104,7 @@ export async function handleWebhookRequest(
   let signed = false;
   if (signature) {
     try {
-      signed = await signatureHolds(raw, signature, deps.channelSecret);
+      signed = await within(signatureHolds(raw, signature, deps.channelSecret));
     } catch (error) {
       deps.telemetry.count('webhookErrors');
       deps.log.error('webhook failed: no channel secret to check signatures with', {
@@ -105,7 +141,7 @@ export async function handleWebhookRequest(
   if (parsed.invalid.length > 0) deps.telemetry.count('eventsInvalid', parsed.invalid.length);
 
   try {
-    await deps.accept(parsed.chatEvents);
+    await within(deps.accept(parsed.chatEvents));
   } catch (error) {
     deps.telemetry.count('webhookErrors');
     deps.log.error('webhook failed: events not stored; LINE redelivers if redelivery is on', {

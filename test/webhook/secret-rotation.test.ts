@@ -6,7 +6,11 @@ import {
   SECRET_REREAD_INTERVAL_MS,
   secretsManagerCredentials,
 } from '../../lambda/runtime/secrets';
-import { createWebhookRuntime, type WebhookHandler } from '../../lambda/runtime/webhook-runtime';
+import {
+  createWebhookRuntime,
+  WEBHOOK_LIMITS_ON_AWS,
+  type WebhookHandler,
+} from '../../lambda/runtime/webhook-runtime';
 import { signedWebhookEvent } from '../../lib/local/api-gateway-event';
 import { newGroupId, webhookBody, webhookEvents } from '../../lib/local/simulator/webhook-events';
 import { createTestTables, testDynamoDbEndpoint } from '../support/dynamodb';
@@ -143,6 +147,19 @@ describe('channel secret reissued in the LINE Developers console', () => {
     secrets.put(credentials('new-secret'));
     now += SECRET_REREAD_INTERVAL_MS;
     expect(await post('new-secret')).toEqual({ statusCode: 200, stored: true });
+    expect(recorder.metric('webhookErrors')).toBe(1);
+  });
+
+  it('a secret read that hangs on AWS is answered 500 in time, not left to LINE to give up on', async () => {
+    const hanging = await createWebhookRuntime(
+      loadConfig({ ...environmentFor(db.tables), LINE_SECRET_ID: secrets.secretId }), // no DYNAMODB_ENDPOINT: AWS
+      { log: recorder, telemetry: recorder },
+      { credentials: () => new Promise(() => undefined) },
+    );
+    const started = performance.now();
+    const body = Buffer.from(webhookBody([webhookEvents.join(newGroupId())]));
+    expect((await hanging(signedWebhookEvent(body, 'old-secret'))).statusCode).toBe(500);
+    expect(performance.now() - started).toBeLessThan(WEBHOOK_LIMITS_ON_AWS.answerWithinMs + 300);
     expect(recorder.metric('webhookErrors')).toBe(1);
   });
 });
