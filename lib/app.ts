@@ -12,7 +12,18 @@ export function buildApp(app: App): LineGroupsStack {
     ejectionWindowSeconds: context('ejectionWindowSeconds')
       ? Number(context('ejectionWindowSeconds'))
       : undefined,
+    heartbeatHours: hoursContext(app, 'heartbeatHours'),
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return stack;
+}
+
+/** Whole hours a CloudWatch alarm can look back over: 0 to 168 (7 days). */
+function hoursContext(app: App, key: string): number | undefined {
+  const value = app.node.tryGetContext(key) as unknown;
+  if (value === undefined) return undefined;
+  const hours = Number(value);
+  if (!Number.isInteger(hours) || hours < 0 || hours > 168)
+    throw new Error(`-c ${key} must be whole hours from 0 (no such alarm) to 168, got "${String(value)}"`);
+  return hours;
 }

@@ -36,12 +36,12 @@ describe('LineGroups stack', () => {
       expect(JSON.stringify(s)).toMatch(/"(reason|suppressionReason)":"[^"]{20,}/);
   });
 
-  it('webhook function: Node 22 on arm64, bounded, no secret in its environment', () => {
+  it("webhook function: Node 22 on arm64, bounded by LINE's 2 s, no secret in its environment", () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
       MemorySize: 512,
-      Timeout: 10,
+      Timeout: 2,
       Environment: {
         Variables: Match.objectLike({ LINE_SECRET_ID: { Ref: Match.stringLikeRegexp('LineChannel') } }),
       },
@@ -241,5 +241,111 @@ describe('LineGroups stack', () => {
       ]),
     );
     template.hasOutput('InboxTable', {});
+  });
+
+  const alarmsOn = (t: Template) =>
+    Object.entries(t.findResources('AWS::CloudWatch::Alarm')).map(
+      ([id, a]) =>
+        ({ id, ...(a as { Properties: Record<string, unknown> }).Properties }) as Record<string, unknown> & {
+          id: string;
+        },
+    );
+  const alarmNamed = (id: string, t = template) => {
+    const found = alarmsOn(t).filter((a) => a.id.startsWith(`Alarms${id}`));
+    expect(found).toHaveLength(1);
+    return found[0]!;
+  };
+
+  it('alarms for what stops intake silently: bad signatures, latency p99, failed replies, every function throttled, the on-failure queue unreachable, campaign queue age, index throttles', () => {
+    expect(alarmNamed('SignatureRejected')).toMatchObject({
+      Namespace: 'LineGroups',
+      MetricName: 'signatureRejected',
+      Threshold: 1,
+    });
+    expect(alarmNamed('RepliesFailed')).toMatchObject({
+      Namespace: 'LineGroups',
+      MetricName: 'repliesFailed',
+    });
+    expect(alarmNamed('WebhookLatencyP99')).toMatchObject({
+      Namespace: 'AWS/ApiGateway',
+      MetricName: 'Latency',
+      ExtendedStatistic: 'p99',
+      Threshold: 1000,
+      EvaluationPeriods: 3,
+    });
+    for (const fn of ['InboxProcessor', 'GroupEnricher', 'CampaignPlanner', 'CampaignWorker'])
+      expect(alarmNamed(`${fn}Throttles`)).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Throttles',
+      });
+    expect(alarmNamed('InboxDeadLetterDeliveryFailures')).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'DestinationDeliveryFailures',
+      Dimensions: [
+        { Name: 'FunctionName', Value: { Ref: expect.stringMatching(/^ProcessingProcessor/) as unknown } },
+      ],
+    });
+    expect(alarmNamed('CampaignQueueAge')).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Threshold: 1800,
+      Dimensions: [
+        {
+          Name: 'QueueName',
+          Value: { 'Fn::GetAtt': [expect.stringMatching(/^CampaignsBatches/), 'QueueName'] },
+        },
+      ],
+    });
+    const indexes = alarmsOn(template).flatMap((a) => {
+      const dimensions = (a.Dimensions ?? []) as { Name: string; Value: unknown }[];
+      const index = dimensions.find((d) => d.Name === 'GlobalSecondaryIndexName');
+      return index ? [`${String(a.MetricName)} ${String(index.Value)}`] : [];
+    });
+    expect(indexes.sort()).toEqual(
+      ['byStatus', 'byEnrichmentDue', 'deadLetters']
+        .flatMap((index) => [`ReadThrottleEvents ${index}`, `WriteThrottleEvents ${index}`])
+        .sort(),
+    );
+  });
+
+  it('a heartbeat: no webhook event in 24 hours alarms (no data counts), -c heartbeatHours moves it, 0 turns it off', () => {
+    const heartbeat = (t = template) => alarmNamed('NoWebhookEvents', t);
+    expect(heartbeat()).toMatchObject({
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 1,
+      EvaluationPeriods: 24,
+      TreatMissingData: 'breaching',
+      Metrics: expect.arrayContaining([
+        expect.objectContaining({ Expression: 'FILL(accepted, 0) + FILL(ignored, 0)' }),
+        expect.objectContaining({
+          Id: 'accepted',
+          MetricStat: expect.objectContaining({
+            Metric: expect.objectContaining({ MetricName: 'eventsAccepted' }) as unknown,
+            Period: 3600,
+          }) as unknown,
+        }),
+      ]) as unknown,
+    });
+    expect(heartbeat(synth({ heartbeatHours: '6' }).template)).toMatchObject({ EvaluationPeriods: 6 });
+    const off = synth({ heartbeatHours: '0' }).template;
+    expect(alarmsOn(off).some((a) => a.id.startsWith('AlarmsNoWebhookEvents'))).toBe(false);
+    expect(() => synth({ heartbeatHours: '200' })).toThrow(/heartbeatHours must be whole hours from 0/);
+  });
+
+  it('the alarm topic is encrypted with a rotating key of its own that CloudWatch may use', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AlarmsTopicKey'), 'Arn'] },
+    });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          }),
+        ]),
+      },
+    });
   });
 });
