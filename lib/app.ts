@@ -12,10 +12,20 @@ export function buildApp(app: App): LineGroupsStack {
     ejectionWindowSeconds: context('ejectionWindowSeconds')
       ? Number(context('ejectionWindowSeconds'))
       : undefined,
+    waf: booleanContext(app, 'waf'),
     heartbeatHours: hoursContext(app, 'heartbeatHours'),
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return stack;
+}
+
+/** `-c key=true|false` (a string on the command line, a boolean in cdk.json). */
+function booleanContext(app: App, key: string): boolean | undefined {
+  const value = app.node.tryGetContext(key) as unknown;
+  if (value === undefined) return undefined;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new Error(`-c ${key} must be true or false, got "${String(value)}"`);
 }
 
 /** Whole hours a CloudWatch alarm can look back over: 0 to 168 (7 days). */

@@ -18,6 +18,8 @@ export interface LineGroupsStackProps extends StackProps {
   /** Where alarms are emailed (SNS email subscription). */
   alarmEmail?: string;
   ejectionWindowSeconds?: number;
+  /** A WAF web ACL in front of the API (default true). */
+  waf?: boolean;
   /** Alarm when no webhook event arrived in this many hours (default 24; 0: no such alarm). */
   heartbeatHours?: number;
 }
@@ -67,7 +69,12 @@ export class LineGroupsStack extends Stack {
     lineSecret.grantRead(webhook);
 
     // LINE's own webhook traffic is modest; the limits keep a flood from running up the bill.
-    const api = new WebhookApi(this, 'WebhookApi', { handler: webhook, rateLimit: 500, burstLimit: 1000 });
+    const api = new WebhookApi(this, 'WebhookApi', {
+      handler: webhook,
+      rateLimit: 500,
+      burstLimit: 1000,
+      waf: props.waf ?? true,
+    });
 
     const processing = new InboxProcessing(this, 'Processing', { tables, environment, lineSecret });
 
@@ -122,6 +129,23 @@ export class LineGroupsStack extends Stack {
           comparison: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
           treatMissingData: cloudwatch.TreatMissingData.BREACHING,
         },
+      );
+    }
+    if (api.ratePerIpRule) {
+      alarms.alarmOnAny(
+        'WebhookRateLimited',
+        new cloudwatch.Metric({
+          namespace: 'AWS/WAFV2',
+          metricName: 'BlockedRequests',
+          dimensionsMap: {
+            WebACL: api.ratePerIpRule.webAclName,
+            Rule: api.ratePerIpRule.ruleName,
+            Region: this.region,
+          },
+          statistic: cloudwatch.Stats.SUM,
+          period: Duration.minutes(5),
+        }),
+        'The WAF answered 429 to an address sending more than a fifth of the stage rate. A flood, or LINE itself for a very large OA: then raise the limit (WebhookApi) or deploy with -c waf=false.',
       );
     }
     alarms.alarmOnAny(

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { WEBHOOK_BODY_LIMIT_BYTES } from '../../lambda/webhook/handle-request';
 import { buildApp } from '../../lib/app';
 
 interface Report {
@@ -255,6 +256,80 @@ describe('LineGroups stack', () => {
     expect(found).toHaveLength(1);
     return found[0]!;
   };
+
+  it('WAF before the API: no x-line-signature 401, a Content-Length of 1,000,000 or more 413, one address over a fifth of the stage rate 429', () => {
+    template.resourceCountIs('AWS::WAFv2::WebACL', 1);
+    const [acl] = resources('AWS::WAFv2::WebACL');
+    expect(acl!.Properties).toMatchObject({ Scope: 'REGIONAL', DefaultAction: { Allow: {} } });
+    const rules = acl!.Properties.Rules as Record<string, unknown>[];
+    expect(rules).toEqual([
+      expect.objectContaining({
+        Name: 'RatePerIp',
+        Action: { Block: { CustomResponse: { ResponseCode: 429 } } },
+        Statement: {
+          RateBasedStatement: { Limit: (500 * 60) / 5, EvaluationWindowSec: 60, AggregateKeyType: 'IP' },
+        },
+      }),
+      expect.objectContaining({
+        Name: 'RequireLineSignature',
+        Action: { Block: { CustomResponse: { ResponseCode: 401 } } },
+        Statement: {
+          NotStatement: {
+            Statement: {
+              SizeConstraintStatement: expect.objectContaining({
+                FieldToMatch: { SingleHeader: { Name: 'x-line-signature' } },
+                ComparisonOperator: 'GT',
+                Size: 0,
+              }) as unknown,
+            },
+          },
+        },
+      }),
+      expect.objectContaining({
+        Name: 'BodyTooLarge',
+        Action: { Block: { CustomResponse: { ResponseCode: 413 } } },
+        Statement: {
+          SizeConstraintStatement: expect.objectContaining({
+            FieldToMatch: { SingleHeader: { Name: 'content-length' } },
+            ComparisonOperator: 'GT',
+            Size: String(WEBHOOK_BODY_LIMIT_BYTES).length - 1, // 7 digits or more
+          }) as unknown,
+        },
+      }),
+    ]);
+    // On the API's stage, whose rate it protects.
+    template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
+      WebACLArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^WebhookApiFirewall'), 'Arn'] },
+    });
+    const association = JSON.stringify(resources('AWS::WAFv2::WebACLAssociation')[0]!.Properties.ResourceArn);
+    expect(association).toMatch(
+      /\/restapis\/",\{"Ref":"WebhookApi\w+"\},"\/stages\/",\{"Ref":"WebhookApiDeploymentStageprod\w+"\}/,
+    );
+    expect(alarmNamed('WebhookRateLimited')).toMatchObject({
+      Namespace: 'AWS/WAFV2',
+      MetricName: 'BlockedRequests',
+      Dimensions: expect.arrayContaining([{ Name: 'Rule', Value: 'RatePerIp' }]) as unknown,
+    });
+  });
+
+  it('-c waf=false: no web ACL, and the cdk-nag finding it leaves is accepted with the reason', () => {
+    const without = synth({ waf: 'false' });
+    without.template.resourceCountIs('AWS::WAFv2::WebACL', 0);
+    without.template.resourceCountIs('AWS::WAFv2::WebACLAssociation', 0);
+    expect(alarmsOn(without.template).some((a) => a.id.startsWith('AlarmsWebhookRateLimited'))).toBe(false);
+    const nag = without.report.pluginReports.find((r) => r.pluginName === 'AwsSolutions')!;
+    expect(nag.violations).toEqual([]);
+    expect(nag.suppressedViolations).toContainEqual(
+      expect.objectContaining({
+        ruleName: 'AwsSolutions-APIG3',
+        reason: expect.stringMatching(/waf=false.*HMAC signature.*413/) as unknown,
+      }),
+    );
+    // With the WAF, nothing about it is suppressed.
+    const nagWith = report.pluginReports.find((r) => r.pluginName === 'AwsSolutions')!;
+    expect(nagWith.suppressedViolations.map((v) => v.ruleName)).not.toContain('AwsSolutions-APIG3');
+    expect(() => synth({ waf: 'maybe' })).toThrow('-c waf must be true or false, got "maybe"');
+  });
 
   it('alarms for what stops intake silently: bad signatures, latency p99, failed replies, every function throttled, the on-failure queue unreachable, campaign queue age, index throttles', () => {
     expect(alarmNamed('SignatureRejected')).toMatchObject({
