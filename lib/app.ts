@@ -8,6 +8,7 @@ export function buildApp(app: App): LineGroupsStack {
   const stack = new LineGroupsStack(app, 'LineGroups', {
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
     lineSecretName: context('lineSecretName'),
+    lineSecretKmsKeyArn: context('lineSecretKmsKeyArn'),
     alarmEmail: context('alarmEmail'),
     ejectionWindowSeconds: context('ejectionWindowSeconds')
       ? Number(context('ejectionWindowSeconds'))

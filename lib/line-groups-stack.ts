@@ -15,6 +15,8 @@ import { WebhookApi } from './constructs/webhook-api';
 export interface LineGroupsStackProps extends StackProps {
   /** Name of an existing Secrets Manager secret with the channel's credentials; else one is created. */
   lineSecretName?: string;
+  /** The customer-managed KMS key that existing secret is encrypted with, if any: the functions may decrypt with it. */
+  lineSecretKmsKeyArn?: string;
   /** Where alarms are emailed (SNS email subscription). */
   alarmEmail?: string;
   ejectionWindowSeconds?: number;
@@ -30,6 +32,8 @@ export class LineGroupsStack extends Stack {
     super(scope, id, props);
 
     // The channel secret and access token: never in the template or the functions' environment.
+    if (props.lineSecretKmsKeyArn && !props.lineSecretName)
+      throw new Error('lineSecretKmsKeyArn is the key of an existing secret: give lineSecretName too');
     const lineSecret = props.lineSecretName
       ? secretsmanager.Secret.fromSecretNameV2(this, 'LineChannel', props.lineSecretName)
       : new secretsmanager.Secret(this, 'LineChannel', {
@@ -86,6 +90,26 @@ export class LineGroupsStack extends Stack {
       maxWorkers: 5,
       pushesPerSecondPerWorker: 200,
     });
+
+    if (props.lineSecretKmsKeyArn) {
+      // CDK grants an imported key through its key policy, which it cannot edit (nothing would be
+      // granted): each function that reads the secret may decrypt with it, through Secrets Manager only.
+      for (const fn of [
+        webhook,
+        processing.processor,
+        processing.enricher,
+        campaigns.planner,
+        campaigns.worker,
+      ]) {
+        fn.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions: ['kms:Decrypt'],
+            resources: [props.lineSecretKmsKeyArn],
+            conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${this.region}.amazonaws.com` } },
+          }),
+        );
+      }
+    }
 
     const alarms = new OperatorAlarms(this, 'Alarms', { email: props.alarmEmail });
     alarms.alarmOnAny(

@@ -423,4 +423,34 @@ describe('LineGroups stack', () => {
       },
     });
   });
+
+  it('an existing secret under a customer-managed key: -c lineSecretKmsKeyArn lets every function that reads it decrypt, through Secrets Manager only', () => {
+    const keyArn = 'arn:aws:kms:ap-northeast-1:123456789012:key/1111-2222';
+    const imported = synth({ lineSecretName: 'prod/line-channel', lineSecretKmsKeyArn: keyArn }).template;
+    const decrypting = Object.values(imported.findResources('AWS::IAM::Policy')).filter((p) =>
+      JSON.stringify(p).includes('kms:Decrypt'),
+    ) as { Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } } }[];
+    const readers = Object.values(imported.findResources('AWS::IAM::Policy')).filter((p) =>
+      JSON.stringify(p).includes('secretsmanager:GetSecretValue'),
+    );
+    expect(readers).toHaveLength(5);
+    expect(decrypting).toHaveLength(readers.length);
+    for (const policy of decrypting) {
+      expect(policy.Properties.PolicyDocument.Statement).toContainEqual({
+        Action: 'kms:Decrypt',
+        Effect: 'Allow',
+        Resource: keyArn,
+        Condition: {
+          StringEquals: {
+            'kms:ViaService': {
+              'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']],
+            },
+          },
+        },
+      });
+    }
+    const plain = synth({ lineSecretName: 'prod/line-channel' }).template.findResources('AWS::IAM::Policy');
+    expect(Object.values(plain).filter((p) => JSON.stringify(p).includes('kms:Decrypt'))).toEqual([]);
+    expect(() => synth({ lineSecretKmsKeyArn: keyArn })).toThrow(/give lineSecretName too/);
+  });
 });
