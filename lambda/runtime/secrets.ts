@@ -38,7 +38,14 @@ export const secretsManagerClient = () =>
 export function secretsManagerCredentials(secretId: string, client: SecretsManagerClient): CredentialsSource {
   return async () => {
     const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
-    return complete(JSON.parse(SecretString ?? '{}') as Partial<ChannelCredentials>, `secret ${secretId}`);
+    let stored: Partial<ChannelCredentials>;
+    try {
+      stored = JSON.parse(SecretString ?? '{}') as Partial<ChannelCredentials>;
+    } catch {
+      // JSON.parse's message quotes the start of the text: the secret itself, if it was put bare.
+      throw new ConfigError(`secret ${secretId} is not JSON: put {"channelId": ..., "channelSecret": ...}`);
+    }
+    return complete(stored, `secret ${secretId}`);
   };
 }
 

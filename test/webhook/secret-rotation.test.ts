@@ -134,9 +134,19 @@ describe('channel secret reissued in the LINE Developers console', () => {
   });
 
   it('until the secret is complete the webhook answers 500 (counted) and stores nothing; then it accepts', async () => {
+    secrets.put('new-secret'); // put bare, not as JSON: its value must not reach a log line
+    expect(await post('new-secret')).toEqual({ statusCode: 500, stored: false });
+    expect(JSON.stringify(recorder.lines)).not.toContain('new-sec');
+    expect(recorder.lines).toContainEqual(
+      expect.objectContaining({
+        message: 'channel secret could not be read',
+        extra: [expect.objectContaining({ error: expect.objectContaining({ name: 'ConfigError' }) })],
+      }),
+    );
+    now += SECRET_REREAD_INTERVAL_MS;
     secrets.put(JSON.stringify({ channelSecret: 'new-secret' })); // no channelId, no token yet
     expect(await post('new-secret')).toEqual({ statusCode: 500, stored: false });
-    expect(recorder.metric('webhookErrors')).toBe(1);
+    expect(recorder.metric('webhookErrors')).toBe(2);
     expect(recorder.lines).toContainEqual(
       expect.objectContaining({
         level: 'error',
@@ -147,7 +157,7 @@ describe('channel secret reissued in the LINE Developers console', () => {
     secrets.put(credentials('new-secret'));
     now += SECRET_REREAD_INTERVAL_MS;
     expect(await post('new-secret')).toEqual({ statusCode: 200, stored: true });
-    expect(recorder.metric('webhookErrors')).toBe(1);
+    expect(recorder.metric('webhookErrors')).toBe(2);
   });
 
   it('a secret read that hangs on AWS is answered 500 in time, not left to LINE to give up on', async () => {
