@@ -34,6 +34,13 @@ export class LineGroupsStack extends Stack {
     // The channel secret and access token: never in the template or the functions' environment.
     if (props.lineSecretKmsKeyArn && !props.lineSecretName)
       throw new Error('lineSecretKmsKeyArn is the key of an existing secret: give lineSecretName too');
+    if (
+      props.lineSecretKmsKeyArn &&
+      !/^arn:aws[\w-]*:kms:[\w-]+:\d{12}:key\/[\w-]+$/.test(props.lineSecretKmsKeyArn)
+    )
+      throw new Error(
+        `lineSecretKmsKeyArn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>), got "${props.lineSecretKmsKeyArn}"`,
+      );
     const lineSecret = props.lineSecretName
       ? secretsmanager.Secret.fromSecretNameV2(this, 'LineChannel', props.lineSecretName)
       : new secretsmanager.Secret(this, 'LineChannel', {

@@ -460,5 +460,8 @@ describe('LineGroups stack', () => {
     const plain = synth({ lineSecretName: 'prod/line-channel' }).template.findResources('AWS::IAM::Policy');
     expect(Object.values(plain).filter((p) => JSON.stringify(p).includes('kms:Decrypt'))).toEqual([]);
     expect(() => synth({ lineSecretKmsKeyArn: keyArn })).toThrow(/give lineSecretName too/);
+    expect(() => synth({ lineSecretName: 'prod/line-channel', lineSecretKmsKeyArn: 'alias/line' })).toThrow(
+      /lineSecretKmsKeyArn must be a KMS key ARN/,
+    );
   });
 });
