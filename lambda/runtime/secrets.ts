@@ -51,16 +51,14 @@ export function secretsManagerCredentials(secretId: string, client: SecretsManag
 
 const environmentCredentials =
   (config: Config): CredentialsSource =>
-  () =>
-    Promise.resolve(
-      complete(
-        {
-          channelSecret: config.channelSecret,
-          channelId: config.channelId,
-          channelAccessToken: config.channelAccessToken,
-        },
-        'the environment (LINE_CHANNEL_SECRET, LINE_CHANNEL_ID or LINE_CHANNEL_ACCESS_TOKEN)',
-      ),
+  async () =>
+    complete(
+      {
+        channelSecret: config.channelSecret,
+        channelId: config.channelId,
+        channelAccessToken: config.channelAccessToken,
+      },
+      'the environment (LINE_CHANNEL_SECRET, LINE_CHANNEL_ID or LINE_CHANNEL_ACCESS_TOKEN)',
     );
 
 /** Plain env locally, Secrets Manager on AWS; the client is kept for the re-reads. */
@@ -114,26 +112,30 @@ export function refreshingChannelSecret(
   let lastError = 'not read yet';
   let reading: Promise<string | undefined> | undefined;
 
-  const read = () =>
-    (reading ??= (async () => {
+  const attempt = async () => {
+    try {
+      const { channelSecret } = await source();
+      if (held && held.secret !== channelSecret)
+        options.log.info('channel secret changed: using the new one');
+      held = { secret: channelSecret, readAt: now() };
+      return channelSecret;
+    } catch (error) {
+      lastError = (error as Error).message;
+      options.log.error('channel secret could not be read', {
+        error: { name: (error as Error).name, message: lastError },
+        keepsPrevious: held !== undefined,
+      });
+      return undefined;
+    }
+  };
+  // Callers at the same moment share one read.
+  const read = () => {
+    if (!reading) {
       lastReadAt = now();
-      try {
-        const { channelSecret } = await source();
-        if (held && held.secret !== channelSecret)
-          options.log.info('channel secret changed: using the new one');
-        held = { secret: channelSecret, readAt: now() };
-        return channelSecret;
-      } catch (error) {
-        lastError = (error as Error).message;
-        options.log.error('channel secret could not be read', {
-          error: { name: (error as Error).name, message: lastError },
-          keepsPrevious: held !== undefined,
-        });
-        return undefined;
-      } finally {
-        reading = undefined;
-      }
-    })());
+      reading = attempt().finally(() => (reading = undefined));
+    }
+    return reading;
+  };
   const mayRead = () => reading !== undefined || now() - lastReadAt >= rereadIntervalMs;
 
   return {

@@ -160,6 +160,30 @@ describe('channel secret reissued in the LINE Developers console', () => {
     expect(recorder.metric('webhookErrors')).toBe(2);
   });
 
+  it('a read that fails before it starts (a source throwing at once) is tried again, not remembered', async () => {
+    let calls = 0;
+    const flaky = await createWebhookRuntime(
+      loadConfig({
+        DYNAMODB_ENDPOINT: testDynamoDbEndpoint(),
+        ...environmentFor(db.tables),
+        LINE_SECRET_ID: 'x',
+      }),
+      { log: recorder, telemetry: recorder },
+      {
+        credentials: () => {
+          if (calls++ === 0) throw new Error('no client yet');
+          return Promise.resolve({ channelSecret: 'old-secret', channelId: '1657000000' });
+        },
+        now: () => now,
+      },
+    );
+    const body = Buffer.from(webhookBody([webhookEvents.join(newGroupId())]));
+    expect((await flaky(signedWebhookEvent(body, 'old-secret'))).statusCode).toBe(500);
+    now += SECRET_REREAD_INTERVAL_MS;
+    expect((await flaky(signedWebhookEvent(body, 'old-secret'))).statusCode).toBe(200);
+    expect(calls).toBe(2);
+  });
+
   it('a secret read that hangs on AWS is answered 500 in time, not left to LINE to give up on', async () => {
     const hanging = await createWebhookRuntime(
       loadConfig({ ...environmentFor(db.tables), LINE_SECRET_ID: secrets.secretId }), // no DYNAMODB_ENDPOINT: AWS
