@@ -21,7 +21,7 @@ export interface WebhookApiProps {
 export class WebhookApi extends Construct {
   readonly api: apigateway.RestApi;
   readonly url: string;
-  /** The web ACL's rule that stops one address flooding the stage, when there is a WAF. */
+  /** With a WAF, its rule that stops one address flooding the stage (the names its metrics carry). */
   readonly ratePerIpRule?: { webAclName: string; ruleName: string };
 
   constructor(scope: Construct, id: string, props: WebhookApiProps) {
