@@ -2,10 +2,12 @@ import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cd
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { environmentFor, type TableRole } from '../lambda/adapters/dynamodb/tables';
+import { environmentFor, tableDefinitions, type TableRole } from '../lambda/adapters/dynamodb/tables';
 import { CampaignFanOut } from './constructs/campaign-fanout';
 import { InboxProcessing } from './constructs/inbox-processing';
+import { grantLineSecret, type LineSecretAccess } from './constructs/line-secret';
 import { NodeFunction } from './constructs/node-function';
 import { OperatorAlarms } from './constructs/operator-alarms';
 import { RegistryTables } from './constructs/registry-tables';
@@ -14,9 +16,15 @@ import { WebhookApi } from './constructs/webhook-api';
 export interface LineGroupsStackProps extends StackProps {
   /** Name of an existing Secrets Manager secret with the channel's credentials; else one is created. */
   lineSecretName?: string;
+  /** The customer-managed KMS key that existing secret is encrypted with, if any: the functions may decrypt with it. */
+  lineSecretKmsKeyArn?: string;
   /** Where alarms are emailed (SNS email subscription). */
   alarmEmail?: string;
   ejectionWindowSeconds?: number;
+  /** A WAF web ACL in front of the API (default true). */
+  waf?: boolean;
+  /** Alarm when no webhook event arrived in this many hours (default 24; 0: no such alarm). */
+  heartbeatHours?: number;
 }
 
 /** Everything line-groups runs on in one AWS account: `cdk deploy` is all ops run. */
@@ -25,6 +33,15 @@ export class LineGroupsStack extends Stack {
     super(scope, id, props);
 
     // The channel secret and access token: never in the template or the functions' environment.
+    if (props.lineSecretKmsKeyArn && !props.lineSecretName)
+      throw new Error('lineSecretKmsKeyArn is the key of an existing secret: give lineSecretName too');
+    if (
+      props.lineSecretKmsKeyArn &&
+      !/^arn:aws[\w-]*:kms:[\w-]+:\d{12}:key\/[\w-]+$/.test(props.lineSecretKmsKeyArn)
+    )
+      throw new Error(
+        `lineSecretKmsKeyArn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>), got "${props.lineSecretKmsKeyArn}"`,
+      );
     const lineSecret = props.lineSecretName
       ? secretsmanager.Secret.fromSecretNameV2(this, 'LineChannel', props.lineSecretName)
       : new secretsmanager.Secret(this, 'LineChannel', {
@@ -36,6 +53,11 @@ export class LineGroupsStack extends Stack {
       reason:
         'LINE issues and reissues these in the LINE Developers console; ops put the new value (README).',
     });
+
+    const lineSecretAccess: LineSecretAccess = {
+      secret: lineSecret,
+      ...(props.lineSecretKmsKeyArn && { kmsKeyArn: props.lineSecretKmsKeyArn }),
+    };
 
     const { tables } = new RegistryTables(this, 'Registry');
     const tableNames = Object.fromEntries(
@@ -50,6 +72,8 @@ export class LineGroupsStack extends Stack {
     const webhook = new NodeFunction(this, 'Webhook', {
       handler: 'webhook',
       description: 'LINE webhook: verifies the signature, stores the events, answers',
+      // LINE gives up after 2 s; the function answers 500 itself at 1.5 s (WEBHOOK_LIMITS_ON_AWS).
+      timeout: Duration.seconds(2),
       environment,
     }).fn;
     // The webhook only stores: it may write the inbox and nothing else (no LINE call), and read
@@ -63,18 +87,27 @@ export class LineGroupsStack extends Stack {
     webhook.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['dynamodb:BatchGetItem'], resources: [tables.settings.tableArn] }),
     );
-    lineSecret.grantRead(webhook);
+    grantLineSecret(webhook, lineSecretAccess);
 
     // LINE's own webhook traffic is modest; the limits keep a flood from running up the bill.
-    const api = new WebhookApi(this, 'WebhookApi', { handler: webhook, rateLimit: 500, burstLimit: 1000 });
+    const api = new WebhookApi(this, 'WebhookApi', {
+      handler: webhook,
+      rateLimit: 500,
+      burstLimit: 1000,
+      waf: props.waf ?? true,
+    });
 
-    const processing = new InboxProcessing(this, 'Processing', { tables, environment, lineSecret });
+    const processing = new InboxProcessing(this, 'Processing', {
+      tables,
+      environment,
+      lineSecret: lineSecretAccess,
+    });
 
     // LINE allows 2,000 pushes a second per channel; 5 workers x 200/s stays well under it.
     const campaigns = new CampaignFanOut(this, 'Campaigns', {
       tables,
       environment,
-      lineSecret,
+      lineSecret: lineSecretAccess,
       maxWorkers: 5,
       pushesPerSecondPerWorker: 200,
     });
@@ -90,6 +123,56 @@ export class LineGroupsStack extends Stack {
       OperatorAlarms.appMetric('webhookErrors'),
       'The webhook could not store events and answered 500 (LINE redelivers only if webhook redelivery is on).',
     );
+    alarms.alarmOnAny(
+      'SignatureRejected',
+      OperatorAlarms.appMetric('signatureRejected'),
+      'Webhooks were refused (401) for a bad signature. Was the channel secret reissued in the LINE Developers console? Put the new one in the secret (README "Rotating the channel secret"): the webhook takes it up within 10 seconds.',
+    );
+    alarms.alarm(
+      'WebhookLatencyP99',
+      api.api.metricLatency({ period: Duration.minutes(5), statistic: 'p99' }),
+      1_000,
+      "The webhook's p99 latency has been 1 s or more for 15 minutes; LINE gives up at 2 s. Is DynamoDB slow, or the function throttled?",
+      { evaluationPeriods: 3 },
+    );
+    const heartbeatHours = props.heartbeatHours ?? 24;
+    if (heartbeatHours > 0) {
+      const hourly = (name: 'eventsAccepted' | 'eventsIgnored') =>
+        OperatorAlarms.appMetric(name, Duration.hours(1));
+      alarms.alarm(
+        'NoWebhookEvents',
+        new cloudwatch.MathExpression({
+          expression: 'FILL(accepted, 0) + FILL(ignored, 0)',
+          usingMetrics: { accepted: hourly('eventsAccepted'), ignored: hourly('eventsIgnored') },
+          period: Duration.hours(1),
+          label: 'webhook events received',
+        }),
+        1,
+        `No webhook event from LINE in ${heartbeatHours} hours. Is the Webhook URL in the LINE Developers console still this stack's WebhookUrl, with "Use webhook" on? (A quieter OA: -c heartbeatHours=<hours>, or 0 for no such alarm.)`,
+        {
+          evaluationPeriods: heartbeatHours,
+          comparison: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+        },
+      );
+    }
+    if (api.ratePerIpRule) {
+      alarms.alarmOnAny(
+        'WebhookRateLimited',
+        new cloudwatch.Metric({
+          namespace: 'AWS/WAFV2',
+          metricName: 'BlockedRequests',
+          dimensionsMap: {
+            WebACL: api.ratePerIpRule.webAclName,
+            Rule: api.ratePerIpRule.ruleName,
+            Region: this.region,
+          },
+          statistic: cloudwatch.Stats.SUM,
+          period: Duration.minutes(5),
+        }),
+        'The WAF answered 429 to an address sending more than a fifth of the stage rate. A flood, or LINE itself for a very large OA: then raise the limit (WebhookApi) or deploy with -c waf=false.',
+      );
+    }
     alarms.alarmOnAny(
       'EventsDeadLettered',
       OperatorAlarms.appMetric('eventsDeadLettered'),
@@ -112,6 +195,14 @@ export class LineGroupsStack extends Stack {
       'The sweeper could not read an abandoned inbox batch after five tries (its messages wait in this queue). See README "When processing fails".',
     );
     alarms.alarmOnAny(
+      'InboxDeadLetterDeliveryFailures',
+      processing.processor.metric('DestinationDeliveryFailures', {
+        period: Duration.minutes(5),
+        statistic: 'Sum',
+      }),
+      'A stream batch that gave up could not be put on the inbox dead-letter queue either, so nothing names it. Its items are still in the inbox table for 7 days: see README "When processing fails".',
+    );
+    alarms.alarmOnAny(
       'MassLeave',
       OperatorAlarms.appMetric('massLeaves'),
       'The OA left most of its group chats at once: was "allow joining group chats" turned off? Turn it back on, then: npm run groups -- reinvite --aws',
@@ -120,6 +211,11 @@ export class LineGroupsStack extends Stack {
       'EnrichmentsAbandoned',
       OperatorAlarms.appMetric('enrichmentsAbandoned'),
       'LINE did not give a chat its name and size for a day: npm run groups -- show <groupId> --aws',
+    );
+    alarms.alarmOnAny(
+      'RepliesFailed',
+      OperatorAlarms.appMetric('repliesFailed'),
+      'Replies to LINE failed: a welcome, coupon or card was not sent (reply tokens are single-use, so they are not retried). Is LINE failing, or processing so late that reply tokens expired?',
     );
     alarms.alarm(
       'InboxProcessingLag',
@@ -157,6 +253,11 @@ export class LineGroupsStack extends Stack {
         fn.metricErrors({ period: Duration.minutes(5) }),
         `The ${name} function failed.`,
       );
+      alarms.alarmOnAny(
+        `${name}Throttles`,
+        fn.metricThrottles({ period: Duration.minutes(5) }),
+        `The ${name} function was throttled (account concurrency).`,
+      );
     }
     alarms.alarmOnAny(
       'CampaignPushFailures',
@@ -181,6 +282,17 @@ export class LineGroupsStack extends Stack {
       }),
       'Campaign batches gave up after five tries; re-run the campaign to finish them.',
     );
+    // The batch queue stays inside CampaignFanOut; its age is the campaign falling behind.
+    const campaignBatches = campaigns.node.findChild('Batches') as sqs.Queue;
+    alarms.alarm(
+      'CampaignQueueAge',
+      campaignBatches.metricApproximateAgeOfOldestMessage({
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
+      30 * 60,
+      'A campaign batch has waited 30 minutes or more (a million groups take about 17): workers failing, throttled or rate-limited by LINE. npm run campaign -- status <id> --aws',
+    );
     for (const [role, table] of Object.entries(tables)) {
       for (const metricName of ['ReadThrottleEvents', 'WriteThrottleEvents']) {
         alarms.alarmOnAny(
@@ -194,6 +306,22 @@ export class LineGroupsStack extends Stack {
           }),
           `DynamoDB throttled the ${role} table.`,
         );
+      }
+      // A throttled index holds back writes to its table too.
+      for (const { indexName } of tableDefinitions[role as TableRole].globalSecondaryIndexes) {
+        for (const metricName of ['ReadThrottleEvents', 'WriteThrottleEvents']) {
+          alarms.alarmOnAny(
+            `${role}${indexName}${metricName}`,
+            new cloudwatch.Metric({
+              namespace: 'AWS/DynamoDB',
+              metricName,
+              dimensionsMap: { TableName: table.tableName, GlobalSecondaryIndexName: indexName },
+              statistic: cloudwatch.Stats.SUM,
+              period: Duration.minutes(5),
+            }),
+            `DynamoDB throttled the ${indexName} index of the ${role} table.`,
+          );
+        }
       }
     }
 

@@ -393,6 +393,7 @@ export type MetricName =
   | 'outboxRetried'
   | 'repliesExpired'
   | 'webhookErrors'
+  | 'signatureRejected'
   | 'welcomesSent'
   | 'couponRepliesSent'
   | 'memberWelcomesSent'

@@ -3,7 +3,8 @@ import { loadConfig } from '../config';
 import { logger, metrics, telemetryOf } from '../runtime/observability';
 import { createWebhookRuntime, type WebhookHandler } from '../runtime/webhook-runtime';
 
-// Built on the first request and kept for the life of the container: one secret read per cold start.
+// Built on the first request and kept for the life of the container; the secret inside it is
+// read again as it ages or when a signature fails (a secret reissued in LINE's console).
 let runtime: Promise<WebhookHandler> | undefined;
 
 /** Lambda entry for LINE's webhook (API Gateway REST proxy integration). */
@@ -15,7 +16,7 @@ export async function handler(
   try {
     runtime ??= createWebhookRuntime(loadConfig(), { log: logger, telemetry: telemetryOf(metrics) });
     const handle = await runtime.catch((error: unknown) => {
-      runtime = undefined; // a failed start (secret unreadable) is retried on the next request
+      runtime = undefined; // a failed start (bad configuration) is retried on the next request
       throw error;
     });
     return await handle(request);

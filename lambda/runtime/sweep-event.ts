@@ -1,15 +1,31 @@
-import type { ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { DynamoDBStreamEvent, ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { recountReach } from '../app/members/chat-reach';
 import { type InboxSweepDeps, noteAbandonedBatch, sweepInbox, type SweepOutcome } from '../app/inbox-sweep';
 import type { StreamBatchInfo } from '../app/ports';
 
+/** Keys of members DynamoDB's TTL deleted (the members table's stream, filtered to those). */
+const isMembersStream = (
+  event: SQSEvent | ScheduledEvent | DynamoDBStreamEvent,
+): event is DynamoDBStreamEvent =>
+  'Records' in event && event.Records.some((r) => r.eventSource === 'aws:dynamodb');
+
 /**
- * The inbox sweeper's two inputs: the stream's on-failure records (SQS), whose batches are kept
- * for the sweep, and the schedule, which sweeps. Shared by the Lambda and the local stack.
+ * The inbox sweeper's inputs: the stream's on-failure records (SQS), whose batches are kept for
+ * the sweep; the schedule, which sweeps; and members DynamoDB's TTL deleted (the members table's
+ * stream), whose chats' reach is recounted without them. Shared by the Lambda and the local stack.
  */
 export async function handleSweepEvent(
-  event: SQSEvent | ScheduledEvent,
+  event: SQSEvent | ScheduledEvent | DynamoDBStreamEvent,
   deps: InboxSweepDeps,
-): Promise<SQSBatchResponse | SweepOutcome> {
+): Promise<SQSBatchResponse | SweepOutcome | { recounted: number }> {
+  if (isMembersStream(event)) {
+    const chats = new Set(
+      event.Records.map((r) => r.dynamodb?.Keys?.groupId?.S).filter((c): c is string => !!c),
+    );
+    // Recounting is idempotent: a redelivered batch recounts the same chats to the same numbers.
+    for (const groupId of chats) await recountReach(groupId, deps.people);
+    return { recounted: chats.size };
+  }
   if (!('Records' in event)) {
     const outcome = await sweepInbox(deps);
     if (outcome.swept + outcome.failed + outcome.outbox > 0) deps.log.info('inbox sweep', { ...outcome });

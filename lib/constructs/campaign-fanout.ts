@@ -3,17 +3,17 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { BY_STATUS_INDEX, type TableRole } from '../../lambda/adapters/dynamodb/tables';
 import { deadLetterQueue } from './dead-letter-queue';
+import { grantLineSecret, type LineSecretAccess } from './line-secret';
 import { NodeFunction } from './node-function';
 
 export interface CampaignFanOutProps {
   tables: Record<TableRole, dynamodb.TableV2>;
   environment: Record<string, string>;
-  lineSecret: secretsmanager.ISecret;
+  lineSecret: LineSecretAccess;
   /** Workers at once; with PUSHES_PER_SECOND_PER_WORKER this keeps under LINE's push rate limit. */
   maxWorkers: number;
   pushesPerSecondPerWorker: number;
@@ -52,7 +52,7 @@ export class CampaignFanOut extends Construct {
       environment: { ...props.environment, CAMPAIGN_QUEUE_URL: queue.queueUrl },
     }).fn;
     queue.grantSendMessages(planner);
-    props.lineSecret.grantRead(planner);
+    grantLineSecret(planner, props.lineSecret);
     const allow = (fn: lambda.IFunction, actions: string[], resources: string[]) =>
       fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources }));
     allow(
@@ -83,7 +83,7 @@ export class CampaignFanOut extends Construct {
         reportBatchItemFailures: true,
       }),
     );
-    props.lineSecret.grantRead(worker);
+    grantLineSecret(worker, props.lineSecret);
     allow(
       worker,
       ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:UpdateItem'],

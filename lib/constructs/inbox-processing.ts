@@ -5,23 +5,26 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
   BY_ENRICHMENT_DUE_INDEX,
   BY_STATUS_INDEX,
+  BY_USER_INDEX,
+  CHECKS_DUE_INDEX,
+  NAMES_DUE_INDEX,
   OUTBOX_INDEX,
   SWEEP_INDEX,
   type TableRole,
 } from '../../lambda/adapters/dynamodb/tables';
 import { deadLetterQueue } from './dead-letter-queue';
+import { grantLineSecret, type LineSecretAccess } from './line-secret';
 import { NodeFunction } from './node-function';
 
 export interface InboxProcessingProps {
   tables: Record<TableRole, dynamodb.TableV2>;
   environment: Record<string, string>;
-  lineSecret: secretsmanager.ISecret;
+  lineSecret: LineSecretAccess;
 }
 
 /**
@@ -81,7 +84,33 @@ export class InboxProcessing extends Construct {
         onFailure: new SqsDlq(this.abandonedBatches),
       }),
     );
-    props.lineSecret.grantRead(processor);
+    grantLineSecret(processor, props.lineSecret);
+    /**
+     * The members, their friendships and each chat's reach: read and written in transactions
+     * (members with the chat's reach, conditioned on the friendships they were counted by).
+     */
+    const mayKeepPeople = (fn: lambda.IFunction) => {
+      allow(
+        fn,
+        ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+        [tables.members.tableArn],
+      );
+      allow(
+        fn,
+        ['dynamodb:Query'],
+        [
+          `${tables.members.tableArn}/index/${BY_USER_INDEX}`,
+          `${tables.members.tableArn}/index/${NAMES_DUE_INDEX}`,
+        ],
+      );
+      allow(
+        fn,
+        ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem'],
+        [tables.friendships.tableArn],
+      );
+      allow(fn, ['dynamodb:Query'], [`${tables.friendships.tableArn}/index/${CHECKS_DUE_INDEX}`]);
+      allow(fn, ['dynamodb:GetItem', 'dynamodb:PutItem'], [tables.chatReach.tableArn]);
+    };
     /** What applying events needs: the registry, its records and outbox, its counts, the offers. */
     const mayApplyEvents = (fn: lambda.IFunction) => {
       allow(
@@ -104,6 +133,7 @@ export class InboxProcessing extends Construct {
       );
       allow(fn, ['dynamodb:Query'], [`${tables.groups.tableArn}/index/${BY_STATUS_INDEX}`]);
       allow(fn, ['dynamodb:BatchGetItem'], [tables.settings.tableArn, tables.coupons.tableArn]);
+      mayKeepPeople(fn);
     };
     mayApplyEvents(processor);
 
@@ -117,7 +147,7 @@ export class InboxProcessing extends Construct {
       schedule: events.Schedule.rate(Duration.minutes(1)),
       targets: [new targets.LambdaFunction(enricher, { retryAttempts: 0 })],
     });
-    props.lineSecret.grantRead(enricher);
+    grantLineSecret(enricher, props.lineSecret);
     allow(enricher, ['dynamodb:Query'], [`${tables.groups.tableArn}/index/${BY_ENRICHMENT_DUE_INDEX}`]);
     allow(enricher, ['dynamodb:GetItem', 'dynamodb:PutItem'], [tables.groups.tableArn]);
     allow(enricher, ['dynamodb:UpdateItem'], [tables.registryStats.tableArn]);
@@ -127,6 +157,8 @@ export class InboxProcessing extends Construct {
       ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
       [tables.groupEvents.tableArn],
     );
+    // Members' display names and friendship checks owed, read with the chats' names and sizes.
+    mayKeepPeople(enricher);
 
     const sweeper = new NodeFunction(this, 'Sweeper', {
       handler: 'inbox-sweeper',
@@ -138,11 +170,28 @@ export class InboxProcessing extends Construct {
     sweeper.addEventSource(
       new SqsEventSource(this.abandonedBatches, { batchSize: 10, reportBatchItemFailures: true }),
     );
+    // A member TTL deleted (180 days unseen): the chat's reach is recounted without them.
+    sweeper.addEventSource(
+      new DynamoEventSource(tables.members, {
+        startingPosition: lambda.StartingPosition.LATEST,
+        batchSize: 100,
+        retryAttempts: 10,
+        filters: [
+          lambda.FilterCriteria.filter({
+            eventName: lambda.FilterRule.isEqual('REMOVE'),
+            userIdentity: {
+              type: lambda.FilterRule.isEqual('Service'),
+              principalId: lambda.FilterRule.isEqual('dynamodb.amazonaws.com'),
+            },
+          }),
+        ],
+      }),
+    );
     new events.Rule(this, 'EveryFiveMinutes', {
       schedule: events.Schedule.rate(Duration.minutes(5)),
       targets: [new targets.LambdaFunction(sweeper, { retryAttempts: 0 })],
     });
-    props.lineSecret.grantRead(sweeper);
+    grantLineSecret(sweeper, props.lineSecret);
     mayApplyEvents(sweeper);
     // The abandoned batch read again from the stream (24 hours), or past that found in the table.
     allow(

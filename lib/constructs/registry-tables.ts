@@ -40,7 +40,7 @@ export class RegistryTables extends Construct {
               : { projectionType: dynamodb.ProjectionType.INCLUDE, nonKeyAttributes: index.projection }),
         })),
         ...(def.timeToLiveAttribute && { timeToLiveAttribute: def.timeToLiveAttribute }),
-        ...(def.stream && { dynamoStream: dynamodb.StreamViewType.NEW_IMAGE }),
+        ...(def.stream && { dynamoStream: dynamodb.StreamViewType[def.stream] }),
         billing: dynamodb.Billing.onDemand(),
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
         deletionProtection: true,

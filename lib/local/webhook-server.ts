@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { WEBHOOK_BODY_LIMIT_BYTES } from '../../lambda/webhook/handle-request';
 import { apiGatewayEvent } from './api-gateway-event';
 
 /** Local only: answered once everything the webhook accepted so far was processed. */
@@ -32,7 +33,14 @@ export async function startWebhookServer(
           .end(JSON.stringify({ message: 'not found' }));
         return;
       }
-      const requestBody = await readBody(req);
+      const requestBody = await readBody(req, WEBHOOK_BODY_LIMIT_BYTES);
+      if (requestBody === 'too large') {
+        // What the WAF answers on AWS (and the handler would); never held in memory here.
+        res
+          .writeHead(413, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ message: `body too large: the limit is ${WEBHOOK_BODY_LIMIT_BYTES} bytes` }));
+        return;
+      }
       options.onBody?.(requestBody);
       const result = await handler(
         apiGatewayEvent({ method: req.method ?? 'GET', path, headers: flatHeaders(req), body: requestBody }),
@@ -70,11 +78,17 @@ function normalizeHeaders(headers: APIGatewayProxyResult['headers']): Record<str
   return Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k, String(v)]));
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
+/** The body, or 'too large' once it reaches `limit` bytes (the rest is read and dropped). */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too large'> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
+    let bytes = 0;
+    req.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (bytes < limit) chunks.push(chunk);
+      else chunks.length = 0;
+    });
+    req.on('end', () => resolve(bytes < limit ? Buffer.concat(chunks) : 'too large'));
     req.on('error', reject);
   });
 }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -24,7 +24,12 @@ describe('cdk synth', () => {
       Resources: Record<string, { Type: string; Metadata?: Record<string, string> }>;
     };
     const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
-    expect(functions.length).toBeGreaterThanOrEqual(1);
+    // One function per entry point in lambda/handlers/ (no helper functions the stack did not ask for).
+    const handlers = readdirSync(join(__dirname, '..', '..', 'lambda', 'handlers')).filter((f) =>
+      f.endsWith('.ts'),
+    );
+    expect(handlers.length).toBeGreaterThanOrEqual(5);
+    expect(functions).toHaveLength(handlers.length);
     for (const fn of functions) {
       const bundle = join(out, fn.Metadata!['aws:asset:path']!, 'index.js');
       // Everything a function needs is in its bundle; the SDK is tree-shaken in, not taken from the runtime.

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { WEBHOOK_BODY_LIMIT_BYTES } from '../../lambda/webhook/handle-request';
+import { tableDefinitions, tableRoles } from '../../lambda/adapters/dynamodb/tables';
 import { buildApp } from '../../lib/app';
 
 interface Report {
@@ -12,9 +14,14 @@ interface Report {
   }[];
 }
 
+// The feature flags cdk.json gives `cdk deploy`, so what is asserted here is what deploys.
+const { context: featureFlags } = JSON.parse(
+  readFileSync(join(__dirname, '..', '..', 'cdk.json'), 'utf8'),
+) as { context: Record<string, unknown> };
+
 // Bundling is skipped here (the cdk-synth test bundles for real); the template is the same.
 function synth(context: Record<string, string> = {}) {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
+  const app = new App({ context: { ...featureFlags, 'aws:cdk:bundling-stacks': [], ...context } });
   const stack = buildApp(app);
   const assembly = app.synth();
   const report = JSON.parse(
@@ -24,6 +31,10 @@ function synth(context: Record<string, string> = {}) {
 }
 
 const { template, report } = synth({ alarmEmail: 'ops@example.com' });
+/** Every index our tables define (an index ARN in a policy must be one of them). */
+const INDEXES = Object.values(tableDefinitions).flatMap((t) =>
+  t.globalSecondaryIndexes.map((i) => i.indexName),
+);
 const resources = (type: string) =>
   Object.values(template.findResources(type)) as { Properties: Record<string, unknown> }[];
 
@@ -36,12 +47,12 @@ describe('LineGroups stack', () => {
       expect(JSON.stringify(s)).toMatch(/"(reason|suppressionReason)":"[^"]{20,}/);
   });
 
-  it('webhook function: Node 22 on arm64, bounded, no secret in its environment', () => {
+  it("webhook function: Node 22 on arm64, bounded by LINE's 2 s, no secret in its environment", () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
       MemorySize: 512,
-      Timeout: 10,
+      Timeout: 2,
       Environment: {
         Variables: Match.objectLike({ LINE_SECRET_ID: { Ref: Match.stringLikeRegexp('LineChannel') } }),
       },
@@ -59,7 +70,7 @@ describe('LineGroups stack', () => {
 
   it('tables: on demand, point-in-time recovery, deletion protection, kept on stack deletion', () => {
     const tables = template.findResources('AWS::DynamoDB::GlobalTable');
-    expect(Object.keys(tables)).toHaveLength(8);
+    expect(Object.keys(tables)).toHaveLength(tableRoles.length);
     for (const table of Object.values(tables)) {
       expect(table).toMatchObject({
         DeletionPolicy: 'Retain',
@@ -167,6 +178,9 @@ describe('LineGroups stack', () => {
   });
 
   it('least privilege: no wildcard actions or resources; DynamoDB actions only on our tables', () => {
+    const wildcards = (resource: unknown) => [resource].flat().filter((r) => r === '*');
+    // The check itself: a lone "*" and one inside a list are both found.
+    expect([wildcards('*'), wildcards(['arn:aws:s3:::b', '*'])]).toEqual([['*'], ['*']]);
     for (const policy of resources('AWS::IAM::Policy')) {
       const statements = (
         policy.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }
@@ -174,13 +188,14 @@ describe('LineGroups stack', () => {
       for (const statement of statements) {
         const actions = [statement.Action].flat();
         expect(actions.some((a) => a === '*' || a.endsWith(':*'))).toBe(false);
-        expect(JSON.stringify(statement.Resource)).not.toBe('"*"');
+        expect(wildcards(statement.Resource)).toEqual([]);
         if (actions.some((a) => a.startsWith('dynamodb:'))) {
           // Each resource is one of our tables' ARNs (an index only where a Query needs it).
           for (const resource of [statement.Resource].flat()) {
-            expect(JSON.stringify(resource)).toMatch(
-              /^\{"Fn::GetAtt":\["Registry\w+","(Arn|StreamArn)"\]\}$|\/index\/(byStatus|byEnrichmentDue|outbox|sweep)"\]\]\}$/,
-            );
+            const text = JSON.stringify(resource);
+            const index = /\/index\/(\w+)"\]\]\}$/.exec(text)?.[1];
+            if (index) expect(INDEXES).toContain(index);
+            else expect(text).toMatch(/^\{"Fn::GetAtt":\["Registry\w+","(Arn|StreamArn)"\]\}$/);
           }
           // Deletes only outbox entries (group events); a Scan only where an abandoned batch is
           // no longer in the stream (the inbox).
@@ -210,7 +225,7 @@ describe('LineGroups stack', () => {
     const dynamo = statements.filter((st) => [st.Action].flat().some((a) => a.startsWith('dynamodb:')));
     expect(dynamo).toEqual([
       expect.objectContaining({
-        Action: ['dynamodb:PutItem', 'dynamodb:BatchWriteItem'],
+        Action: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem'], // sorted (@aws-cdk/aws-iam:minimizePolicies)
         Resource: { 'Fn::GetAtt': [expect.stringMatching(/^RegistryInbox/), 'Arn'] },
       }),
       expect.objectContaining({
@@ -275,5 +290,220 @@ describe('LineGroups stack', () => {
       ]),
     );
     template.hasOutput('InboxTable', {});
+  });
+
+  const alarmsOn = (t: Template) =>
+    Object.entries(t.findResources('AWS::CloudWatch::Alarm')).map(
+      ([id, a]) =>
+        ({ id, ...(a as { Properties: Record<string, unknown> }).Properties }) as Record<string, unknown> & {
+          id: string;
+        },
+    );
+  const alarmNamed = (id: string, t = template) => {
+    const found = alarmsOn(t).filter((a) => a.id.startsWith(`Alarms${id}`));
+    expect(found).toHaveLength(1);
+    return found[0]!;
+  };
+
+  it('WAF before the API: no x-line-signature 401, a Content-Length of 1,000,000 or more 413, one address over a fifth of the stage rate 429', () => {
+    template.resourceCountIs('AWS::WAFv2::WebACL', 1);
+    const [acl] = resources('AWS::WAFv2::WebACL');
+    expect(acl!.Properties).toMatchObject({ Scope: 'REGIONAL', DefaultAction: { Allow: {} } });
+    const rules = acl!.Properties.Rules as Record<string, unknown>[];
+    expect(rules).toEqual([
+      expect.objectContaining({
+        Name: 'RatePerIp',
+        Action: { Block: { CustomResponse: { ResponseCode: 429 } } },
+        Statement: {
+          RateBasedStatement: { Limit: (500 * 60) / 5, EvaluationWindowSec: 60, AggregateKeyType: 'IP' },
+        },
+      }),
+      expect.objectContaining({
+        Name: 'RequireLineSignature',
+        Action: { Block: { CustomResponse: { ResponseCode: 401 } } },
+        Statement: {
+          NotStatement: {
+            Statement: {
+              SizeConstraintStatement: expect.objectContaining({
+                FieldToMatch: { SingleHeader: { Name: 'x-line-signature' } },
+                ComparisonOperator: 'GT',
+                Size: 0,
+              }) as unknown,
+            },
+          },
+        },
+      }),
+      expect.objectContaining({
+        Name: 'BodyTooLarge',
+        Action: { Block: { CustomResponse: { ResponseCode: 413 } } },
+        Statement: {
+          SizeConstraintStatement: expect.objectContaining({
+            FieldToMatch: { SingleHeader: { Name: 'content-length' } },
+            ComparisonOperator: 'GT',
+            Size: String(WEBHOOK_BODY_LIMIT_BYTES).length - 1, // 7 digits or more
+          }) as unknown,
+        },
+      }),
+    ]);
+    // On the API's stage, whose rate it protects.
+    template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
+      WebACLArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^WebhookApiFirewall'), 'Arn'] },
+    });
+    const association = JSON.stringify(resources('AWS::WAFv2::WebACLAssociation')[0]!.Properties.ResourceArn);
+    expect(association).toMatch(
+      /\/restapis\/",\{"Ref":"WebhookApi\w+"\},"\/stages\/",\{"Ref":"WebhookApiDeploymentStageprod\w+"\}/,
+    );
+    expect(alarmNamed('WebhookRateLimited')).toMatchObject({
+      Namespace: 'AWS/WAFV2',
+      MetricName: 'BlockedRequests',
+      Dimensions: expect.arrayContaining([{ Name: 'Rule', Value: 'RatePerIp' }]) as unknown,
+    });
+  });
+
+  it('-c waf=false: no web ACL, and the cdk-nag finding it leaves is accepted with the reason', () => {
+    const without = synth({ waf: 'false' });
+    without.template.resourceCountIs('AWS::WAFv2::WebACL', 0);
+    without.template.resourceCountIs('AWS::WAFv2::WebACLAssociation', 0);
+    expect(alarmsOn(without.template).some((a) => a.id.startsWith('AlarmsWebhookRateLimited'))).toBe(false);
+    const nag = without.report.pluginReports.find((r) => r.pluginName === 'AwsSolutions')!;
+    expect(nag.violations).toEqual([]);
+    expect(nag.suppressedViolations).toContainEqual(
+      expect.objectContaining({
+        ruleName: 'AwsSolutions-APIG3',
+        reason: expect.stringMatching(/waf=false.*HMAC signature.*413/) as unknown,
+      }),
+    );
+    // With the WAF, nothing about it is suppressed.
+    const nagWith = report.pluginReports.find((r) => r.pluginName === 'AwsSolutions')!;
+    expect(nagWith.suppressedViolations.map((v) => v.ruleName)).not.toContain('AwsSolutions-APIG3');
+    expect(() => synth({ waf: 'maybe' })).toThrow('-c waf must be true or false, got "maybe"');
+  });
+
+  it('alarms for what stops intake silently: bad signatures, latency p99, failed replies, every function throttled, the on-failure queue unreachable, campaign queue age, index throttles', () => {
+    expect(alarmNamed('SignatureRejected')).toMatchObject({
+      Namespace: 'LineGroups',
+      MetricName: 'signatureRejected',
+      Threshold: 1,
+    });
+    expect(alarmNamed('RepliesFailed')).toMatchObject({
+      Namespace: 'LineGroups',
+      MetricName: 'repliesFailed',
+    });
+    expect(alarmNamed('WebhookLatencyP99')).toMatchObject({
+      Namespace: 'AWS/ApiGateway',
+      MetricName: 'Latency',
+      ExtendedStatistic: 'p99',
+      Threshold: 1000,
+      EvaluationPeriods: 3,
+    });
+    for (const fn of ['InboxProcessor', 'GroupEnricher', 'CampaignPlanner', 'CampaignWorker'])
+      expect(alarmNamed(`${fn}Throttles`)).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Throttles',
+      });
+    expect(alarmNamed('InboxDeadLetterDeliveryFailures')).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'DestinationDeliveryFailures',
+      Dimensions: [
+        { Name: 'FunctionName', Value: { Ref: expect.stringMatching(/^ProcessingProcessor/) as unknown } },
+      ],
+    });
+    expect(alarmNamed('CampaignQueueAge')).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Threshold: 1800,
+      Dimensions: [
+        {
+          Name: 'QueueName',
+          Value: { 'Fn::GetAtt': [expect.stringMatching(/^CampaignsBatches/), 'QueueName'] },
+        },
+      ],
+    });
+    const indexes = alarmsOn(template).flatMap((a) => {
+      const dimensions = (a.Dimensions ?? []) as { Name: string; Value: unknown }[];
+      const index = dimensions.find((d) => d.Name === 'GlobalSecondaryIndexName');
+      return index ? [`${String(a.MetricName)} ${String(index.Value)}`] : [];
+    });
+    expect(indexes.sort()).toEqual(
+      Object.values(tableDefinitions)
+        .flatMap((t) => t.globalSecondaryIndexes.map((i) => i.indexName))
+        .flatMap((index) => [`ReadThrottleEvents ${index}`, `WriteThrottleEvents ${index}`])
+        .sort(),
+    );
+  });
+
+  it('a heartbeat: no webhook event in 24 hours alarms (no data counts), -c heartbeatHours moves it, 0 turns it off', () => {
+    const heartbeat = (t = template) => alarmNamed('NoWebhookEvents', t);
+    expect(heartbeat()).toMatchObject({
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 1,
+      EvaluationPeriods: 24,
+      TreatMissingData: 'breaching',
+      Metrics: expect.arrayContaining([
+        expect.objectContaining({ Expression: 'FILL(accepted, 0) + FILL(ignored, 0)' }),
+        expect.objectContaining({
+          Id: 'accepted',
+          MetricStat: expect.objectContaining({
+            Metric: expect.objectContaining({ MetricName: 'eventsAccepted' }) as unknown,
+            Period: 3600,
+          }) as unknown,
+        }),
+      ]) as unknown,
+    });
+    expect(heartbeat(synth({ heartbeatHours: '6' }).template)).toMatchObject({ EvaluationPeriods: 6 });
+    const off = synth({ heartbeatHours: '0' }).template;
+    expect(alarmsOn(off).some((a) => a.id.startsWith('AlarmsNoWebhookEvents'))).toBe(false);
+    expect(() => synth({ heartbeatHours: '200' })).toThrow(/heartbeatHours must be whole hours from 0/);
+  });
+
+  it('the alarm topic is encrypted with a rotating key of its own that CloudWatch may use', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AlarmsTopicKey'), 'Arn'] },
+    });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('an existing secret under a customer-managed key: -c lineSecretKmsKeyArn lets every function that reads it decrypt, through Secrets Manager only', () => {
+    const keyArn = 'arn:aws:kms:ap-northeast-1:123456789012:key/1111-2222';
+    const imported = synth({ lineSecretName: 'prod/line-channel', lineSecretKmsKeyArn: keyArn }).template;
+    const decrypting = Object.values(imported.findResources('AWS::IAM::Policy')).filter((p) =>
+      JSON.stringify(p).includes('kms:Decrypt'),
+    ) as { Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } } }[];
+    const readers = Object.values(imported.findResources('AWS::IAM::Policy')).filter((p) =>
+      JSON.stringify(p).includes('secretsmanager:GetSecretValue'),
+    );
+    // Every function that reads the secret: the webhook, processor, enricher, sweeper, campaigns.
+    expect(readers.length).toBeGreaterThanOrEqual(6);
+    expect(decrypting).toHaveLength(readers.length);
+    for (const policy of decrypting) {
+      expect(policy.Properties.PolicyDocument.Statement).toContainEqual({
+        Action: 'kms:Decrypt',
+        Effect: 'Allow',
+        Resource: keyArn,
+        Condition: {
+          StringEquals: {
+            'kms:ViaService': {
+              'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']],
+            },
+          },
+        },
+      });
+    }
+    const plain = synth({ lineSecretName: 'prod/line-channel' }).template.findResources('AWS::IAM::Policy');
+    expect(Object.values(plain).filter((p) => JSON.stringify(p).includes('kms:Decrypt'))).toEqual([]);
+    expect(() => synth({ lineSecretKmsKeyArn: keyArn })).toThrow(/give lineSecretName too/);
+    expect(() => synth({ lineSecretName: 'prod/line-channel', lineSecretKmsKeyArn: 'alias/line' })).toThrow(
+      /lineSecretKmsKeyArn must be a KMS key ARN/,
+    );
   });
 });

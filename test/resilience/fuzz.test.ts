@@ -1,5 +1,6 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
+import { WEBHOOK_BODY_LIMIT_BYTES } from '../../lambda/webhook/handle-request';
 import { apiGatewayEvent } from '../../lib/local/api-gateway-event';
 import { newGroupId, signature, webhookBody, webhookEvents } from '../../lib/local/simulator/webhook-events';
 import { CHANNEL_SECRET, startHarness, type Harness } from '../support/webhook-harness';
@@ -124,12 +125,18 @@ describe('webhook fuzzing: bad input never gets a 5xx, never writes, never crash
     await nothingWritten();
   });
 
-  it('huge bodies (5 MB), signed or not', async () => {
-    const huge = Buffer.from(`{"destination":"U0","events":[${'{"type":"x"},'.repeat(400_000)}1]}`);
-    expect((await send(huge, 'wrong')).statusCode).toBe(401);
+  it('huge bodies (5 MB), signed or not: 413; just under the limit, a flood of bad events logs ten lines', async () => {
+    const body = (events: number) =>
+      Buffer.from(`{"destination":"U0","events":[${'{"type":"x"},'.repeat(events)}1]}`);
+    const huge = body(400_000);
+    expect((await send(huge, 'wrong')).statusCode).toBe(413);
+    expect((await send(huge, 'right')).statusCode).toBe(413);
+    const large = body(Math.floor((WEBHOOK_BODY_LIMIT_BYTES - 40) / 13));
+    expect(large.length).toBeLessThan(WEBHOOK_BODY_LIMIT_BYTES);
+    expect((await send(large, 'wrong')).statusCode).toBe(401);
     const logged = h.recorder.lines.length;
-    // LINE's shape, 400,001 events none of which LINE would send: all skipped, ten lines logged.
-    expect((await send(huge, 'right')).statusCode).toBe(200);
+    // LINE's shape, 76,000 events none of which LINE would send: all skipped, ten lines logged.
+    expect((await send(large, 'right')).statusCode).toBe(200);
     expect(h.recorder.lines.length - logged).toBeLessThanOrEqual(12);
     await nothingWritten();
   });

@@ -2,6 +2,18 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /**
+ * How long one request may take and how many times it is tried. Without a limit a request to a
+ * DynamoDB that accepted the connection and never answers waits for the function's timeout.
+ */
+export interface RequestBudget {
+  requestTimeoutMs: number;
+  maxAttempts: number;
+}
+
+/** Functions and tools with time to spare: a hung request fails well inside any function's timeout. */
+export const DEFAULT_REQUEST_BUDGET: RequestBudget = { requestTimeoutMs: 5_000, maxAttempts: 3 };
+
+/**
  * On AWS the SDK's defaults (region and role from the Lambda environment). With DYNAMODB_ENDPOINT
  * (DynamoDB Local), a region and credentials are filled in when the environment has none, since
  * DynamoDB Local accepts any.
@@ -9,8 +21,18 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 export function documentClient(
   config: { dynamoDbEndpoint?: string | undefined },
   env = process.env,
+  budget: RequestBudget = DEFAULT_REQUEST_BUDGET,
 ): DynamoDBDocumentClient {
-  const client = new DynamoDBClient(clientConfig(config, env));
+  const client = new DynamoDBClient({
+    ...clientConfig(config, env),
+    maxAttempts: budget.maxAttempts,
+    // Without throwOnRequestTimeout the SDK only logs a warning when requestTimeout passes.
+    requestHandler: {
+      connectionTimeout: budget.requestTimeoutMs,
+      requestTimeout: budget.requestTimeoutMs,
+      throwOnRequestTimeout: true,
+    },
+  });
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 

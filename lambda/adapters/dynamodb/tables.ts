@@ -22,8 +22,11 @@ export interface TableDefinition {
     projection: string[] | 'keys' | 'all';
   }[];
   timeToLiveAttribute?: string;
-  /** A DynamoDB Stream of new images (the inbox: what the processor consumes). */
-  stream?: 'NEW_IMAGE';
+  /**
+   * A DynamoDB Stream: new images (the inbox: what the processor consumes), or keys only (the
+   * members: a member TTL deleted recounts the chat's reach).
+   */
+  stream?: 'NEW_IMAGE' | 'KEYS_ONLY';
 }
 
 /** Index on the groups table that answers "which chats have status X (since T)". */
@@ -148,6 +151,7 @@ export const membersTable: TableDefinition = {
     },
   ],
   timeToLiveAttribute: 'expiresAt',
+  stream: 'KEYS_ONLY',
 };
 
 /** Whether each user is a friend of the OA (a broadcast reaches friends only), one item per user. */

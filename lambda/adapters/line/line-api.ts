@@ -21,6 +21,33 @@ export interface LineApiOptions {
   tokens?: TokenSource;
   /** `https://api.line.me` in production; the local emulator's URL in `npm start` and tests. */
   baseURL?: string;
+  /** How long a message, coupon, quota or leave call (its token included) may take; LINE_CALL_TIMEOUT_MS by default. */
+  timeoutMs?: number;
+}
+
+/**
+ * LINE answers in well under a second. The SDK (v11, plain `fetch`) takes no timeout or abort
+ * signal, so calls are raced against this: a reply to a LINE that hangs must not hold the
+ * processor to its own timeout, with the batch behind it. The group lookups are bounded by their
+ * callers instead, which wait as long as they can afford (LINE_LOOKUP_TIMEOUT_MS at a join,
+ * ENRICHMENT_TIMEOUT_MS in the sweep).
+ */
+export const LINE_CALL_TIMEOUT_MS = 5_000;
+
+/** LINE gave no answer in time: it may or may not have acted (a push's retry key makes retrying safe). */
+export class LineTimeoutError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`LINE did not answer within ${timeoutMs} ms`);
+    this.name = 'LineTimeoutError';
+  }
+}
+
+function withinTime<T>(call: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new LineTimeoutError(ms)), ms);
+  });
+  return Promise.race([call, late]).finally(() => clearTimeout(timer));
 }
 
 /** LINE answers 403 or 404 about a chat the OA is not in. */
@@ -58,7 +85,15 @@ export class LineApi implements LineLookups, ReplySender, PushSender, ChatLeaver
   }
 
   /** Runs a request with the current token; on 401 once more with a new one, if the source can issue. */
-  private async with<T>(request: (api: messagingApi.MessagingApiClient) => Promise<T>): Promise<T> {
+  private with<T>(
+    request: (api: messagingApi.MessagingApiClient) => Promise<T>,
+    timeout: 'bounded' | 'by the caller' = 'bounded',
+  ): Promise<T> {
+    const call = this.withToken(request);
+    return timeout === 'bounded' ? withinTime(call, this.options.timeoutMs ?? LINE_CALL_TIMEOUT_MS) : call;
+  }
+
+  private async withToken<T>(request: (api: messagingApi.MessagingApiClient) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const token = await this.tokens.token();
       if (this.client?.token !== token) {
@@ -81,13 +116,15 @@ export class LineApi implements LineLookups, ReplySender, PushSender, ChatLeaver
 
   async getSummary(chatType: ChatType, groupId: string): Promise<ChatSummary | undefined> {
     if (chatType === 'room') return undefined;
-    const summary = await this.call(groupId, (api) => api.getGroupSummary(groupId));
+    const summary = await this.call(groupId, (api) => api.getGroupSummary(groupId), 'by the caller');
     return { groupName: summary.groupName, ...(summary.pictureUrl && { pictureUrl: summary.pictureUrl }) };
   }
 
   async getMemberCount(chatType: ChatType, groupId: string): Promise<number> {
-    const { count } = await this.call(groupId, (api) =>
-      chatType === 'room' ? api.getRoomMemberCount(groupId) : api.getGroupMemberCount(groupId),
+    const { count } = await this.call(
+      groupId,
+      (api) => (chatType === 'room' ? api.getRoomMemberCount(groupId) : api.getGroupMemberCount(groupId)),
+      'by the caller',
     );
     return count;
   }
@@ -193,9 +230,10 @@ export class LineApi implements LineLookups, ReplySender, PushSender, ChatLeaver
   private async call<T>(
     groupId: string,
     request: (api: messagingApi.MessagingApiClient) => Promise<T>,
+    timeout?: 'by the caller',
   ): Promise<T> {
     try {
-      return await this.with(request);
+      return await this.with(request, timeout);
     } catch (error) {
       if (isNotAMember(error)) throw new NotAMemberError(groupId, (error as HTTPFetchError).status);
       throw error;
