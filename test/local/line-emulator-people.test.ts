@@ -266,6 +266,15 @@ describe('who is in a chat, as the control API says', () => {
     expect(line.state.verified).toBe(false);
   });
 
+  it('reads JSON even when curl -d calls it a form', async () => {
+    const response = await fetch(`${line.url}/emulator/account`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: '{"verified":true}',
+    });
+    expect([response.status, await response.json()]).toEqual([200, { verified: true }]);
+  });
+
   it('a reset forgets people and the account’s verification', async () => {
     const group = newGroupId();
     const userId = newUserId();

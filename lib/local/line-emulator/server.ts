@@ -220,7 +220,8 @@ export async function startLineEmulator(
     try {
       const raw = await readBody(req);
       let body: Record<string, unknown> = {};
-      if (String(req.headers['content-type']).startsWith('application/x-www-form-urlencoded')) {
+      // Only LINE's token endpoint takes a form; the control API reads JSON whatever curl -d says.
+      if (!isControl && String(req.headers['content-type']).startsWith('application/x-www-form-urlencoded')) {
         body = Object.fromEntries(new URLSearchParams(raw));
       } else if (raw.length > 0) {
         try {
