@@ -20,6 +20,8 @@ export const openApiFiles: Prerequisite = {
 };
 
 type Schema = Record<string, unknown>;
+/** A request or response body as an operation declares it. */
+type Body = { content?: Record<string, { schema: { $ref?: string } }> };
 interface Spec {
   paths: Record<string, Record<string, unknown>>;
   components: { schemas: Record<string, Schema> };
@@ -75,18 +77,40 @@ export class OpenApi {
   }
 
   /** The operation for a concrete request, e.g. POST /v2/bot/group/C1/leave -> leaveGroup. */
-  operation(method: string, path: string): { operationId: string; requestSchema?: string } | undefined {
+  operation(
+    method: string,
+    path: string,
+  ):
+    { operationId: string; requestSchema?: string; responses: Record<string, Body | undefined> } | undefined {
     for (const [template, operations] of Object.entries(this.spec.paths)) {
       const pattern = new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`);
       const op = operations[method.toLowerCase()] as
-        | { operationId: string; requestBody?: { content: Record<string, { schema: { $ref?: string } }> } }
-        | undefined;
+        { operationId: string; requestBody?: Body; responses?: Record<string, Body> } | undefined;
       if (op && pattern.test(path)) {
-        const ref = op.requestBody?.content['application/json']?.schema.$ref;
-        return { operationId: op.operationId, ...(ref && { requestSchema: ref.split('/').pop() }) };
+        const ref = op.requestBody?.content?.['application/json']?.schema.$ref;
+        return {
+          operationId: op.operationId,
+          ...(ref && { requestSchema: ref.split('/').pop() }),
+          responses: op.responses ?? {},
+        };
       }
     }
     return undefined;
+  }
+
+  /**
+   * The schema LINE documents for an answer to a concrete request, e.g. GET
+   * /v2/bot/profile/U1 with 200 -> UserProfileResponse. An error status the operation does not
+   * list is ErrorResponse: LINE's reference gives every error that one format. Undefined for an
+   * undocumented request, or a success with no body.
+   */
+  responseSchema(method: string, path: string, status: number): string | undefined {
+    const operation = this.operation(method, path);
+    if (!operation) return undefined;
+    const responses = operation.responses[String(status)];
+    const ref = responses?.content?.['application/json']?.schema.$ref;
+    if (ref) return ref.split('/').pop();
+    return status >= 400 ? 'ErrorResponse' : undefined;
   }
 
   /**

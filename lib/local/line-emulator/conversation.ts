@@ -17,16 +17,20 @@ export function describeMessage(message: Record<string, unknown>): string {
   }
 }
 
+/** A user's own chat with the OA, named without their user ID (the console is a log too). */
+const ONE_TO_ONE = 'a 1:1 chat';
+
 /** What the emulator prints for each message it accepted: a readable conversation per chat. */
 export function conversationLines(sent: SentMessage, chatName?: string): string[] {
-  const where = chatName ? `${chatName} (${sent.to})` : sent.to;
+  const to = sent.to.startsWith('U') ? ONE_TO_ONE : sent.to;
+  const where = chatName ? `${chatName} (${to})` : to;
   return sent.messages.map((m) => `  [${where}] bot (${sent.via}): ${describeMessage(m)}`);
 }
 
 /** One webhook event as a line of the conversation: what a member did or said. */
 export function describeEvent(event: Record<string, unknown>): string {
   const source = (event.source ?? {}) as Record<string, string | undefined>;
-  const chat = source.groupId ?? source.roomId ?? source.userId ?? '?';
+  const chat = source.groupId ?? source.roomId ?? (source.type === 'user' ? ONE_TO_ONE : '?');
   const redelivery = (event.deliveryContext as { isRedelivery?: boolean } | undefined)?.isRedelivery
     ? ' (redelivery)'
     : '';
@@ -45,6 +49,12 @@ export function describeEvent(event: Record<string, unknown>): string {
       case 'memberJoined':
       case 'memberLeft':
         return `${event.type}`;
+      case 'follow':
+        return (event.follow as { isUnblocked?: boolean } | undefined)?.isUnblocked
+          ? 'a user unblocked the OA'
+          : 'a user added the OA as a friend';
+      case 'unfollow':
+        return 'a user blocked the OA';
       default:
         return `${String(event.type)} event`;
     }

@@ -9,6 +9,8 @@ import {
   type SentMessage,
 } from './state';
 import { couponStatus, validateCouponCreate } from './coupons';
+import { HttpError, invalid, type Route } from './http';
+import { peopleRoutes } from './people-routes';
 import { messageErrors } from '../../../lambda/domain/messages';
 
 export interface LineEmulator {
@@ -16,24 +18,6 @@ export interface LineEmulator {
   state: EmulatorState;
   close(): Promise<void>;
 }
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly details?: { message: string; property: string }[],
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
-
-type Route = (req: {
-  params: [string, string];
-  body: Record<string, unknown>;
-  headers: IncomingMessage['headers'];
-  query: URLSearchParams;
-}) => unknown | Promise<unknown>;
 
 /**
  * A stand-in for the LINE platform (api.line.me) on loopback: the Messaging API endpoints this
@@ -66,7 +50,10 @@ export async function startLineEmulator(
     };
   };
 
+  const people = peopleRoutes(state, memberChat);
+
   const api: Record<string, Route> = {
+    ...people.api,
     'GET /v2/bot/group/([^/]+)/summary': ({ params: [id] }) => {
       const chat = memberChat(id, 'group');
       return {
@@ -88,10 +75,6 @@ export async function startLineEmulator(
       });
       return {};
     },
-    'GET /v2/bot/profile/([^/]+)': ({ params: [userId] }) => ({
-      userId,
-      displayName: `User ${userId.slice(-4)}`,
-    }),
     'POST /v2/bot/message/reply': ({ body }) => {
       if (typeof body.replyToken !== 'string') throw invalid('replyToken', 'Must not be null');
       const token = state.replyTokens.get(body.replyToken);
@@ -194,6 +177,7 @@ export async function startLineEmulator(
   };
 
   const control: Record<string, Route> = {
+    ...people.control,
     // What the bot asked of LINE, with the token it used (local test tokens only).
     'GET /emulator/requests': () =>
       state.requests.map((r) => ({ method: r.method, path: r.path, authorization: r.headers.authorization })),
@@ -236,7 +220,8 @@ export async function startLineEmulator(
     try {
       const raw = await readBody(req);
       let body: Record<string, unknown> = {};
-      if (String(req.headers['content-type']).startsWith('application/x-www-form-urlencoded')) {
+      // Only LINE's token endpoint takes a form; the control API reads JSON whatever curl -d says.
+      if (!isControl && String(req.headers['content-type']).startsWith('application/x-www-form-urlencoded')) {
         body = Object.fromEntries(new URLSearchParams(raw));
       } else if (raw.length > 0) {
         try {
@@ -244,6 +229,9 @@ export async function startLineEmulator(
         } catch {
           throw new HttpError(400, 'The request body could not be parsed as JSON');
         }
+        // `null` or a list would otherwise reach the routes as a body with no properties to read.
+        if (typeof body !== 'object' || body === null || Array.isArray(body))
+          throw new HttpError(400, 'The request body must be a JSON object');
       }
       if (line === 'POST /oauth2/v3/token')
         return send(
@@ -251,6 +239,7 @@ export async function startLineEmulator(
           200,
           await issueToken({ params: ['', ''], body, headers: req.headers, query: url.searchParams }),
         );
+      const found = findRoute(isControl ? control : api, req.method, url.pathname);
       if (!isControl) {
         state.requests.push({ method: req.method ?? '', path: url.pathname, headers: req.headers, body });
         if (!authorized(req.headers.authorization)) {
@@ -266,20 +255,17 @@ export async function startLineEmulator(
             ...(fault.retryAfterSeconds !== undefined && { 'retry-after': String(fault.retryAfterSeconds) }),
           });
         }
-        rateLimit(line);
+        // LINE limits each endpoint, whatever the chat or user in its path.
+        rateLimit(found?.pattern ?? line);
       }
-      for (const [pattern, route] of Object.entries(isControl ? control : api)) {
-        const [method, path] = pattern.split(' ') as [string, string];
-        const match = new RegExp(`^${path}$`).exec(url.pathname);
-        if (method === req.method && match) {
-          const result = await route({
-            params: match.slice(1) as [string, string],
-            body,
-            headers: req.headers,
-            query: url.searchParams,
-          });
-          return send(res, 200, result, { 'x-line-request-id': randomUUID() });
-        }
+      if (found) {
+        const result = await found.route({
+          params: found.params,
+          body,
+          headers: req.headers,
+          query: url.searchParams,
+        });
+        return send(res, 200, result, { 'x-line-request-id': randomUUID() });
       }
       throw new HttpError(404, 'Not found');
     } catch (error) {
@@ -318,8 +304,15 @@ export async function startLineEmulator(
   };
 }
 
-const invalid = (property: string, message: string) =>
-  new HttpError(400, 'The request body has 1 error(s)', [{ message, property }]);
+function findRoute(routes: Record<string, Route>, method: string | undefined, pathname: string) {
+  for (const [pattern, route] of Object.entries(routes)) {
+    const [routeMethod, path] = pattern.split(' ') as [string, string];
+    const match = new RegExp(`^${path}$`).exec(pathname);
+    if (routeMethod === method && match)
+      return { pattern, route, params: match.slice(1) as [string, string] };
+  }
+  return undefined;
+}
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {

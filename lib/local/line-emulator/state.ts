@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { People } from './people';
 
 /** A chat as the emulated LINE platform knows it. */
 export interface EmulatedChat {
@@ -76,6 +77,10 @@ export class EmulatorState {
   quotaConsumed = 0;
   /** This month's message quota now (PUT /emulator/quota changes it, as a plan upgrade would). */
   monthlyQuota: number | undefined;
+  /** Friendships and who is in which chat (PUT /emulator/friends/…, /emulator/chats/…/members/…). */
+  readonly people = new People();
+  /** A verified or premium account may list members and followers; most accounts are neither. */
+  verified = false;
   private sequence = 0;
 
   constructor(readonly options: EmulatorOptions) {
@@ -131,5 +136,7 @@ export class EmulatorState {
     this.monthlyQuota = this.options.monthlyQuota;
     this.issuedTokens.clear();
     this.tokensIssued = 0;
+    this.people.reset();
+    this.verified = false;
   }
 }

@@ -1,3 +1,4 @@
+import type { EmulatedPerson } from '../line-emulator/people';
 import type { EmulatedChat } from '../line-emulator/state';
 import { DRAIN_PATH } from '../webhook-server';
 import { signature, webhookBody, type WebhookEvent } from './webhook-events';
@@ -64,6 +65,28 @@ export class EmulatorControl {
 
   setChat(groupId: string, chat: Partial<EmulatedChat>): Promise<unknown> {
     return this.call('PUT', `/emulator/chats/${groupId}`, chat);
+  }
+
+  /** A user as LINE knows them: their name, and whether they are the OA's friend or blocked it. */
+  person(userId: string): Promise<EmulatedPerson> {
+    return this.call('GET', `/emulator/friends/${userId}`);
+  }
+
+  setFriend(userId: string, friend: boolean, displayName?: string): Promise<EmulatedPerson> {
+    return this.call('PUT', `/emulator/friends/${userId}`, { friend, ...(displayName && { displayName }) });
+  }
+
+  /** `userId` is in the chat now (LINE's member count goes up by one if they were not listed). */
+  joinChat(groupId: string, userId: string, displayName?: string): Promise<unknown> {
+    return this.call(
+      'PUT',
+      `/emulator/chats/${groupId}/members/${userId}`,
+      displayName ? { displayName } : {},
+    );
+  }
+
+  leaveChat(groupId: string, userId: string): Promise<unknown> {
+    return this.call('DELETE', `/emulator/chats/${groupId}/members/${userId}`);
   }
 
   messages(

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { drain, EmulatorControl, sendWebhook, type WebhookResponse } from './client';
 import {
   asRedelivery,
@@ -22,16 +23,31 @@ export interface Step {
   sent: { via: string; to: string; messages: Record<string, unknown>[] }[];
 }
 
-/** The commands of `npm run simulate`, each one or more webhooks as LINE would send them. */
+/** Someone who joins a chat, with the display name LINE will show for them (made up if none). */
+export interface Member {
+  userId: string;
+  displayName?: string;
+}
+
+/**
+ * The commands of `npm run simulate`, each one or more webhooks as LINE would send them. A message
+ * or postback comes from `userId`: the chat's own default sender when absent, nobody when null.
+ */
 export type Command =
   | { name: 'join'; groupId: string }
   | { name: 'leave'; groupId: string }
-  | { name: 'message'; groupId: string; text: string }
-  | { name: 'postback'; groupId: string; data: string }
-  | { name: 'member-joined'; groupId: string }
-  | { name: 'member-left'; groupId: string }
+  | { name: 'message'; groupId: string; text: string; userId?: string | null }
+  | { name: 'postback'; groupId: string; data: string; userId?: string | null }
+  | { name: 'member-joined'; groupId: string; members?: Member[] }
+  | { name: 'member-left'; groupId: string; userIds?: string[] }
   | { name: 'eject'; groupId: string }
+  | { name: 'follow'; userId: string; displayName?: string }
+  | { name: 'unfollow'; userId: string }
   | { name: 'redeliver'; events: WebhookEvent[] };
+
+/** The member who speaks in a chat when no `--user` is given: always the same one for that chat. */
+export const defaultSender = (groupId: string) =>
+  `U${createHash('sha256').update(`simulator:${groupId}`).digest('hex').slice(0, 32)}`;
 
 /** What the simulator will not send, because LINE would not (a chat the OA is not in). */
 export class SimulatorRefusal extends Error {
@@ -98,10 +114,12 @@ export class Simulator {
   async run(command: Command, options: RunOptions = {}): Promise<Step[]> {
     const stamp = await this.stamp(command, options);
     const emulator = this.target.emulator;
-    const withToken = async (groupId: string) => {
-      const replyToken = await this.token(groupId);
+    const withToken = async (to: string) => {
+      const replyToken = await this.token(to);
       return replyToken ? { ...stamp, replyToken } : stamp;
     };
+    const sender = (command: { groupId: string; userId?: string | null }) =>
+      command.userId === undefined ? defaultSender(command.groupId) : command.userId;
     // LINE's side changes before it tells: the OA is in the chat when the join arrives, out of it
     // when the leave does (a stale, forced leave changes nothing).
     const joined = async (groupId: string, timestamp: number) =>
@@ -123,23 +141,50 @@ export class Simulator {
       case 'message':
         return [
           await this.send([
-            webhookEvents.message(command.groupId, command.text, await withToken(command.groupId)),
+            webhookEvents.message(command.groupId, command.text, {
+              ...(await withToken(command.groupId)),
+              userId: sender(command),
+            }),
           ]),
         ];
       case 'postback':
         return [
           await this.send([
-            webhookEvents.postback(command.groupId, command.data, await withToken(command.groupId)),
+            webhookEvents.postback(command.groupId, command.data, {
+              ...(await withToken(command.groupId)),
+              userId: sender(command),
+            }),
           ]),
         ];
-      case 'member-joined':
+      case 'member-joined': {
+        const members = command.members ?? [{ userId: newUserId() }];
+        // In the chat before LINE tells (a late redelivery changes nothing).
+        if (!stamp.isRedelivery)
+          for (const { userId, displayName } of members)
+            await emulator?.joinChat(command.groupId, userId, displayName);
+        const userIds = members.map((m) => m.userId);
         return [
           await this.send([
-            webhookEvents.memberJoined(command.groupId, [newUserId()], await withToken(command.groupId)),
+            webhookEvents.memberJoined(command.groupId, userIds, await withToken(command.groupId)),
           ]),
         ];
-      case 'member-left':
-        return [await this.send([webhookEvents.memberLeft(command.groupId, [newUserId()], stamp)])];
+      }
+      case 'member-left': {
+        const userIds = command.userIds ?? [newUserId()];
+        if (!stamp.isRedelivery)
+          for (const userId of userIds) await emulator?.leaveChat(command.groupId, userId);
+        return [await this.send([webhookEvents.memberLeft(command.groupId, userIds, stamp)])];
+      }
+      case 'follow': {
+        // Following again after a block is LINE's unblock; the emulator remembers the block.
+        const isUnblocked = (await emulator?.person(command.userId))?.blocked ?? false;
+        await emulator?.setFriend(command.userId, true, command.displayName);
+        const options = { ...(await withToken(command.userId)), isUnblocked };
+        return [await this.send([webhookEvents.follow(command.userId, options)])];
+      }
+      case 'unfollow':
+        await emulator?.setFriend(command.userId, false);
+        return [await this.send([webhookEvents.unfollow(command.userId, stamp)])];
       case 'eject': {
         // How a second official account plays out: LINE lets us in, then removes us at once.
         const timestamp = stamp.timestamp ?? Date.now();

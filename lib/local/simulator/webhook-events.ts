@@ -33,11 +33,13 @@ export interface EventOptions {
   webhookEventId?: string;
   isRedelivery?: boolean;
   replyToken?: string;
-  userId?: string;
+  /** The sender of a message or postback; a new user when absent, none when null (LINE omits it
+   * for users of LINE for PC and users who did not consent). */
+  userId?: string | null;
 }
 
 /** `C…` ids are group chats, `R…` ids multi-person chats (rooms), as LINE issues them. */
-export function chatSource(groupId: string, userId?: string): Record<string, string> {
+export function chatSource(groupId: string, userId?: string | null): Record<string, string> {
   const source: Record<string, string> = groupId.startsWith('R')
     ? { type: 'room', roomId: groupId }
     : { type: 'group', groupId };
@@ -45,7 +47,7 @@ export function chatSource(groupId: string, userId?: string): Record<string, str
   return source;
 }
 
-function base(type: string, groupId: string, options: EventOptions, userId?: string): WebhookEvent {
+function base(type: string, groupId: string, options: EventOptions, userId?: string | null): WebhookEvent {
   const timestamp = options.timestamp ?? Date.now();
   return {
     type,
@@ -58,6 +60,7 @@ function base(type: string, groupId: string, options: EventOptions, userId?: str
 }
 
 const replyToken = (options: EventOptions) => options.replyToken ?? randomBytes(16).toString('hex');
+const sender = (options: EventOptions) => (options.userId === undefined ? newUserId() : options.userId);
 
 export const webhookEvents = {
   join: (groupId: string, options: EventOptions = {}) => ({
@@ -68,13 +71,13 @@ export const webhookEvents = {
   message: (groupId: string, text: string, options: EventOptions = {}) => {
     const timestamp = options.timestamp ?? Date.now();
     return {
-      ...base('message', groupId, { ...options, timestamp }, options.userId ?? newUserId()),
+      ...base('message', groupId, { ...options, timestamp }, sender(options)),
       replyToken: replyToken(options),
       message: { id: String(timestamp), type: 'text', quoteToken: randomBytes(8).toString('hex'), text },
     };
   },
   postback: (groupId: string, data: string, options: EventOptions = {}) => ({
-    ...base('postback', groupId, options, options.userId ?? newUserId()),
+    ...base('postback', groupId, options, sender(options)),
     replyToken: replyToken(options),
     postback: { data },
   }),
@@ -87,11 +90,17 @@ export const webhookEvents = {
     ...base('memberLeft', groupId, options),
     left: { members: userIds.map((userId) => ({ type: 'user', userId })) },
   }),
-  follow: (userId: string, options: EventOptions = {}) => ({
+  /** A user adds the OA as a friend, or unblocks it (`isUnblocked`), in their 1:1 chat. */
+  follow: (userId: string, options: EventOptions & { isUnblocked?: boolean } = {}) => ({
     ...base('follow', '', options),
     source: { type: 'user', userId },
     replyToken: replyToken(options),
-    follow: { isUnblocked: false },
+    follow: { isUnblocked: options.isUnblocked ?? false },
+  }),
+  /** A user blocks the OA: LINE's only way to stop being its friend. No reply token. */
+  unfollow: (userId: string, options: EventOptions = {}) => ({
+    ...base('unfollow', '', options),
+    source: { type: 'user', userId },
   }),
 };
 
