@@ -50,8 +50,13 @@ interface ShardReader {
   start: 'TRIM_HORIZON' | 'LATEST';
   parentShardId?: string;
   finished: boolean;
-  /** How many times it found nothing new: drain waits for each reader to do so once more. */
-  idleReads: number;
+  /** Reads started so far. */
+  readsStarted: number;
+  /**
+   * The number of the latest read that found nothing new. drain waits until a read started after
+   * it was called finds nothing: one already in flight may have started before the write.
+   */
+  lastIdleRead: number;
   /** It has seen the pause (no read of its own in flight). */
   pausedSeen?: boolean;
   done: Promise<void>;
@@ -209,6 +214,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
             }),
           )
         ).ShardIterator;
+        const readNumber = ++reader.readsStarted;
         const { Records = [], NextShardIterator } = await streams.send(
           new GetRecordsCommand({ ShardIterator: iterator, Limit: Math.min(1000, batchSize * lanes) }),
         );
@@ -220,7 +226,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
         iterator = NextShardIterator;
         if (!NextShardIterator) break; // the shard is closed and read to its end
         if (Records.length === 0) {
-          reader.idleReads += 1;
+          reader.lastIdleRead = readNumber;
           await idle(pollIntervalMs);
         }
       } catch (error) {
@@ -251,7 +257,8 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
         start: initialPosition,
         ...(shard.ParentShardId && { parentShardId: shard.ParentShardId }),
         finished: false,
-        idleReads: 0,
+        readsStarted: 0,
+        lastIdleRead: 0,
         done: Promise.resolve(),
       };
       readers.set(shard.ShardId, reader);
@@ -269,9 +276,9 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
       await discoverShards();
       const targets = [...readers.values()]
         .filter((r) => !r.finished)
-        .map((r) => ({ reader: r, target: r.idleReads + 1 }));
+        .map((r) => ({ reader: r, target: r.readsStarted }));
       wake();
-      while (targets.some(({ reader, target }) => !reader.finished && reader.idleReads < target)) {
+      while (targets.some(({ reader, target }) => !reader.finished && reader.lastIdleRead <= target)) {
         if (stopped) return;
         await sleep(10);
         if (!paused) wake();
