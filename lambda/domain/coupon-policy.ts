@@ -32,7 +32,20 @@ export interface Reply {
   coupon?: Coupon;
 }
 
-/** The coupon a message asks for: a coupon's own keyword first, then the group coupon's keywords. */
+/**
+ * The coupon a message asks for: a coupon's own keyword first, then the group coupon's keywords;
+ * none when keywords need an @mention of the OA and the message has none.
+ */
+export function askedCoupon(
+  event: { text?: string; at: string; mentionsSelf?: boolean },
+  offers: Offers,
+): Coupon | undefined {
+  if (event.text === undefined) return undefined;
+  if (offers.templates.keywordsNeedMention && !event.mentionsSelf) return undefined;
+  return requestedCoupon(event.text, offers, event.at);
+}
+
+/** The coupon a text asks for: a coupon's own keyword first, then the group coupon's keywords. */
 export function requestedCoupon(text: string, offers: Offers, at: string): Coupon | undefined {
   const own = offers.keywordCoupons.find(
     (c) => c.keyword !== undefined && isCouponAvailable(c, at) && containsKeyword(text, [c.keyword]),
@@ -106,7 +119,7 @@ function answer(
     };
   }
   if (event.type !== 'message' || event.text === undefined) return { group };
-  const coupon = requestedCoupon(event.text, offers, event.at);
+  const coupon = askedCoupon(event, offers);
   if (!coupon) return { group };
   const cooldownMs = offers.templates.keywordCooldownSeconds * 1000;
   const last = group.lastCouponReplyAt;
@@ -116,7 +129,7 @@ function answer(
     reply: {
       kind: 'coupon',
       replyToken: event.replyToken,
-      messages: couponReplyMessages(offers.templates, coupon),
+      messages: couponReplyMessages(offers.templates, coupon, event.userId),
       coupon,
     },
   };
@@ -139,4 +152,4 @@ export const asksForAnswer = (event: ChatEvent, offers: Offers | undefined): boo
   mayReply(event) &&
   (event.type !== 'message' ||
     offers === undefined ||
-    ('text' in event && requestedCoupon(event.text ?? '', offers, event.at) !== undefined));
+    ('text' in event && askedCoupon(event, offers) !== undefined));

@@ -68,6 +68,50 @@ function flexErrors(message: Json, at: (field: string) => string): ErrorDetail[]
   return details;
 }
 
+/**
+ * Text message v2: every `{key}` in the text has a substitution (a mention of a user or of all,
+ * or an emoji), keys are 1-20 letters, digits or underscores, as LINE documents.
+ */
+function textV2Errors(message: Json, at: (field: string) => string): ErrorDetail[] {
+  const details: ErrorDetail[] = [];
+  if (typeof message.text !== 'string' || message.text.length === 0) {
+    return [{ message: 'May not be empty', property: at('text') }];
+  }
+  if ([...message.text].length > MAX_TEXT_LENGTH)
+    details.push({ message: `Length must be between 0 and ${MAX_TEXT_LENGTH}`, property: at('text') });
+  const substitution = message.substitution === undefined ? {} : message.substitution;
+  if (!isObject(substitution))
+    return [...details, { message: 'Must be an object', property: at('substitution') }];
+  for (const [, key = ''] of message.text.matchAll(/\{([^{}]*)\}/g)) {
+    if (!(key in substitution))
+      details.push({ message: `No substitution for {${key}}`, property: at('text') });
+  }
+  for (const [key, value] of Object.entries(substitution)) {
+    const where = at(`substitution.${key}`);
+    if (!/^[a-zA-Z0-9_]{1,20}$/.test(key))
+      details.push({ message: 'Key must be 1-20 letters, digits or _', property: where });
+    if (!isObject(value)) {
+      details.push({ message: 'Must be an object', property: where });
+    } else if (value.type === 'mention') {
+      const m = value.mentionee;
+      const ok =
+        isObject(m) &&
+        (m.type === 'all' || (m.type === 'user' && typeof m.userId === 'string' && m.userId !== ''));
+      if (!ok)
+        details.push({ message: 'Must mention a user (userId) or all', property: `${where}.mentionee` });
+    } else if (value.type === 'emoji') {
+      if (typeof value.productId !== 'string' || typeof value.emojiId !== 'string')
+        details.push({ message: 'An emoji needs productId and emojiId', property: where });
+    } else {
+      details.push({
+        message: 'Must be one of the following values: [mention, emoji]',
+        property: `${where}.type`,
+      });
+    }
+  }
+  return details;
+}
+
 /** Every way `messages` breaks LINE's rules; empty when LINE would accept it. */
 export function messageErrors(
   messages: unknown,
@@ -87,6 +131,9 @@ export function messageErrors(
         } else if ([...message.text].length > MAX_TEXT_LENGTH) {
           details.push({ message: `Length must be between 0 and ${MAX_TEXT_LENGTH}`, property: at('text') });
         }
+        break;
+      case 'textV2':
+        details.push(...textV2Errors(message, at));
         break;
       case 'flex':
         details.push(...flexErrors(message, at));

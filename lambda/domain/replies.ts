@@ -17,8 +17,22 @@ export function welcomeMessages(templates: Templates, groupCoupon: Coupon | unde
   ];
 }
 
-/** On a keyword: the coupon, with the operator's line of text if any. */
-export function couponReplyMessages(templates: Templates, coupon: Coupon): Message[] {
+/**
+ * On a keyword: the coupon, with the operator's line of text if any. When keywords need an
+ * @mention of the OA, the reply mentions the member who asked (text message v2), so the group
+ * sees who it is for.
+ */
+export function couponReplyMessages(templates: Templates, coupon: Coupon, askedBy?: string): Message[] {
+  if (templates.keywordsNeedMention && askedBy) {
+    return [
+      {
+        type: 'textV2',
+        text: templates.couponText ? `{member} ${templates.couponText}` : '{member}',
+        substitution: { member: { type: 'mention', mentionee: { type: 'user', userId: askedBy } } },
+      },
+      couponMessage(coupon),
+    ];
+  }
   return [
     ...(templates.couponText ? [{ type: 'text', text: templates.couponText }] : []),
     couponMessage(coupon),

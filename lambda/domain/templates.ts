@@ -9,6 +9,11 @@ export interface Templates {
   keywords: string[];
   /** At most one keyword reply per group in this many seconds. */
   keywordCooldownSeconds: number;
+  /**
+   * A keyword counts only in a message that @mentions the OA itself, so ordinary conversation
+   * never calls the bot; its reply then mentions the member who asked.
+   */
+  keywordsNeedMention: boolean;
   /** First message when the OA joins a group. */
   welcomeText: string;
   /** Added to the welcome only while a group coupon runs, so the bot never promises what it lacks. */
@@ -29,6 +34,7 @@ export interface Templates {
 export const defaultTemplates: Templates = {
   keywords: ['クーポン', 'coupon'],
   keywordCooldownSeconds: 600,
+  keywordsNeedMention: false,
   welcomeText: 'グループに招待いただきありがとうございます！',
   couponHint: '「クーポン」と送ると、いつでもクーポンをお届けします。',
   couponText: 'クーポンをどうぞ！',
@@ -96,6 +102,7 @@ export function loadTemplates(overrides: unknown = {}): Templates {
   if (!Array.isArray(t.keywords) || t.keywords.some((k) => typeof k !== 'string' || k.trim() === '')) {
     fail('keywords', 'Must be a list of non-empty words');
   }
+  if (typeof t.keywordsNeedMention !== 'boolean') fail('keywordsNeedMention', 'Must be true or false');
   if (typeof t.keywordCooldownSeconds !== 'number' || !(t.keywordCooldownSeconds >= 0)) {
     fail('keywordCooldownSeconds', 'Must be a number of seconds, 0 or more');
   }

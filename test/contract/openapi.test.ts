@@ -6,6 +6,7 @@ import {
   newUserId,
   type WebhookEvent,
 } from '../../lib/local/simulator/webhook-events';
+import { createCoupon, setGroupCoupon } from '../../lambda/app/manage-coupons';
 import { OpenApi, openApiFiles } from '../support/openapi';
 import { describeNeeding } from '../support/prerequisites';
 import { startHarness, type Harness } from '../support/webhook-harness';
@@ -72,8 +73,36 @@ describeContract('contract with LINE OpenAPI definitions (shared/line-openapi)',
         webhookEvents.memberJoined(group),
         webhookEvents.message(group, 'クーポン', { replyToken: h.line.state.issueReplyToken(group) }),
       ]);
+      // A keyword that needs an @mention: the reply mentions its sender (text message v2); the
+      // sender, new to the chat, has their name read and their friendship checked.
+      const coupon = await createCoupon(
+        {
+          title: 'c',
+          startsAt: new Date(Date.now() - 60_000),
+          endsAt: new Date(Date.now() + 3_600_000),
+          reward: { type: 'free' },
+        },
+        h.couponDeps,
+      );
+      await setGroupCoupon(coupon.couponId, h.couponDeps);
+      await h.couponDeps.settings.setTemplateOverrides({ keywordsNeedMention: true });
+      await h.post([
+        webhookEvents.message(group, 'クーポン', {
+          mentionsOa: 'OA',
+          userId: newUserId(),
+          replyToken: h.line.state.issueReplyToken(group),
+        }),
+      ]);
+      await h.processing.sweep();
 
-      expect(h.line.state.requests.length).toBeGreaterThan(0);
+      const operations = h.line.state.requests.map((r) => api.operation(r.method, r.path)?.operationId);
+      expect(operations).toEqual(
+        expect.arrayContaining(['replyMessage', 'getGroupMemberProfile', 'getProfile', 'getGroupSummary']),
+      );
+      const replies = h.line.state.requests.filter((r) => r.path === '/v2/bot/message/reply');
+      expect(replies.flatMap((r) => (r.body.messages as { type: string }[]).map((m) => m.type))).toContain(
+        'textV2',
+      );
       for (const request of h.line.state.requests) {
         const operation = api.operation(request.method, request.path);
         expect({ request: `${request.method} ${request.path}`, documented: Boolean(operation) }).toEqual({

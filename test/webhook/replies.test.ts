@@ -132,6 +132,40 @@ describe('replies in groups', () => {
     expect(types(groupId)).toEqual([['text', 'coupon']]);
   });
 
+  it('with keywordsNeedMention, "クーポンほしい" gets nothing and "@OA クーポン" a reply mentioning its sender', async () => {
+    const coupon = await newCoupon();
+    await setGroupCoupon(coupon.couponId, h.couponDeps);
+    await h.couponDeps.settings.setTemplateOverrides({
+      keywordsNeedMention: true,
+      keywordCooldownSeconds: 0,
+    });
+    const groupId = newGroupId();
+    const member = 'U0123456789abcdef0123456789abcdef';
+    await h.post([say(groupId, 'クーポンほしい')]);
+    expect(sentTo(groupId)).toEqual([]);
+    await h.post([
+      webhookEvents.message(groupId, 'クーポン', {
+        mentionsOa: 'ライングループ',
+        userId: member,
+        replyToken: h.line.state.issueReplyToken(groupId),
+      }),
+    ]);
+    expect(sentTo(groupId).map((s) => s.messages)).toEqual([
+      [
+        {
+          type: 'textV2',
+          text: '{member} クーポンをどうぞ！',
+          substitution: { member: { type: 'mention', mentionee: { type: 'user', userId: member } } },
+        },
+        { type: 'coupon', couponId: coupon.couponId },
+      ],
+    ]);
+    // Off again: today's behaviour, no mention needed, a plain text reply.
+    await h.couponDeps.settings.setTemplateOverrides({ keywordCooldownSeconds: 0 });
+    await h.post([say(groupId, 'クーポンほしい', Date.now() + 1)]);
+    expect(sentTo(groupId).at(-1)?.messages[0]).toEqual({ type: 'text', text: 'クーポンをどうぞ！' });
+  });
+
   it('the cool-down is configurable without a deploy', async () => {
     const coupon = await newCoupon();
     await setGroupCoupon(coupon.couponId, h.couponDeps);

@@ -8,6 +8,20 @@ export function describeMessage(message: Record<string, unknown>): string {
   switch (message.type) {
     case 'text':
       return oneLine(message.text);
+    case 'textV2': {
+      // Substitutions as the chat shows them; a mentioned member by no id (nothing personal printed).
+      const substitution = (message.substitution ?? {}) as Record<
+        string,
+        { type?: string; mentionee?: { type?: string } }
+      >;
+      return oneLine(
+        String(message.text).replace(/\{([^{}]*)\}/g, (whole, key: string) => {
+          const s = substitution[key];
+          if (s?.type !== 'mention') return whole;
+          return s.mentionee?.type === 'all' ? '@All' : '@member';
+        }),
+      );
+    }
     case 'coupon':
       return `[coupon ${String(message.couponId)}]`;
     case 'flex':

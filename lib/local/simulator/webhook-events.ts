@@ -68,12 +68,25 @@ export const webhookEvents = {
     replyToken: replyToken(options),
   }),
   leave: (groupId: string, options: EventOptions = {}) => base('leave', groupId, options),
-  message: (groupId: string, text: string, options: EventOptions = {}) => {
+  /**
+   * A text message; `mentionsOa` puts the OA's @mention first (`isSelf`, as LINE marks a mention of
+   * the bot that receives the webhook), as a member typing "@OA …" does.
+   */
+  message: (groupId: string, text: string, options: EventOptions & { mentionsOa?: string } = {}) => {
     const timestamp = options.timestamp ?? Date.now();
+    const mention = options.mentionsOa ? `@${options.mentionsOa} ` : '';
     return {
       ...base('message', groupId, { ...options, timestamp }, sender(options)),
       replyToken: replyToken(options),
-      message: { id: String(timestamp), type: 'text', quoteToken: randomBytes(8).toString('hex'), text },
+      message: {
+        id: String(timestamp),
+        type: 'text',
+        quoteToken: randomBytes(8).toString('hex'),
+        text: `${mention}${text}`,
+        ...(mention && {
+          mention: { mentionees: [{ index: 0, length: mention.length - 1, type: 'user', isSelf: true }] },
+        }),
+      },
     };
   },
   postback: (groupId: string, data: string, options: EventOptions = {}) => ({
