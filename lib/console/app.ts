@@ -2,6 +2,13 @@ import { readFileSync } from 'node:fs';
 import { Hono } from 'hono';
 import { campaignStatus, estimateCampaign, QuotaExceededError } from '../../lambda/app/campaign/run-campaign';
 import { leaveGroup } from '../../lambda/app/leave-group';
+import {
+  chatsByReach,
+  listMembers,
+  overallReach,
+  reachRow,
+  type ReachRow,
+} from '../../lambda/app/members/queries';
 import { createCoupon, registerCoupon, setGroupCoupon } from '../../lambda/app/manage-coupons';
 import { registryOverview } from '../../lambda/app/overview';
 import { InvalidTuningError, parseCampaignTuning } from '../../lambda/domain/campaign';
@@ -30,6 +37,8 @@ import {
 const STATUSES: GroupStatus[] = ['active', 'left', 'ejected'];
 const HTMX = readFileSync(require.resolve('htmx.org/dist/htmx.min.js'), 'utf8');
 const PAGE_SIZE = 50;
+/** The overview's reach reads this many active chats by reach at most (one Query of the index). */
+const OVERVIEW_REACH_CHATS = 10_000;
 
 /**
  * The operators' console: thin pages over the same use cases as the CLIs (lambda/app), rendered
@@ -51,10 +60,45 @@ export function createConsoleApp(deps: ConsoleDeps, port: number): Hono {
       { stats: deps.stats, directory: deps.registry, campaigns: deps.campaigns },
       deps.now(),
     );
-    return c.html(layout('概要', overviewPage(view), '/'));
+    const reach = overallReach(await chatsByReach({ limit: OVERVIEW_REACH_CHATS }, deps));
+    return c.html(layout('概要', overviewPage(view, reach), '/'));
   });
 
+  /** Each chat with its reach, when the members store has one. */
+  const withReach = async <G extends { groupId: string }>(groups: G[]) => {
+    const found = await Promise.all(groups.map((g) => deps.members.reach(g.groupId)));
+    return groups.map((g, i) => {
+      const stored = found[i];
+      return stored ? { ...g, reach: reachRow(stored.reach) } : g;
+    });
+  };
+
   app.get('/groups', async (c) => {
+    const below = c.req.query('below')?.trim();
+    if (below) {
+      // Active chats under a reach, lowest first, through the byReach index (no Scan).
+      const share = Number(below);
+      if (!/^\d+(\.\d+)?$/.test(below) || share <= 0 || share > 100) {
+        const page = groupsPage({
+          status: 'active',
+          q: '',
+          groups: [],
+          error: '届く範囲は 0 より大きく 100 以下の % で指定してください',
+        });
+        return c.html(layout('グループ', page, '/groups'), 400);
+      }
+      const rows = await chatsByReach({ below: share / 100, limit: PAGE_SIZE }, deps);
+      const found = new Map(
+        (await deps.registry.loadMany(rows.map((r) => r.groupId))).map((s) => [s.group.groupId, s.group]),
+      );
+      const groups = rows.flatMap((r: ReachRow) => {
+        const group = found.get(r.groupId);
+        return group ? [{ ...group, reach: r }] : [];
+      });
+      return c.html(
+        layout('グループ', groupsPage({ status: 'active', q: '', groups, below: share }), '/groups'),
+      );
+    }
     const requested = c.req.query('status') as GroupStatus | undefined;
     const status = requested && STATUSES.includes(requested) ? requested : 'active';
     const q = (c.req.query('q') ?? '').trim();
@@ -64,15 +108,23 @@ export function createConsoleApp(deps: ConsoleDeps, port: number): Hono {
       ...(q && { q }),
       ...(cursor && { cursor }),
     });
-    const groups = await withLastActivity(page.groups, deps.registry);
+    const groups = await withReach(await withLastActivity(page.groups, deps.registry));
     return c.html(layout('グループ', groupsPage({ status, q, ...page, groups }), '/groups'));
   });
 
   const showGroup = async (groupId: string, message?: { ok?: string; error?: string }) => {
     const group = await deps.registry.get(groupId);
     if (!group) return undefined;
-    const events = await deps.registry.recentEvents(groupId, 50);
-    return layout(group.groupName ?? groupId, groupPage(group, events, message), '/groups');
+    const [events, members, [withItsReach]] = await Promise.all([
+      deps.registry.recentEvents(groupId, 50),
+      listMembers(groupId, deps),
+      withReach([group]),
+    ]);
+    return layout(
+      group.groupName ?? groupId,
+      groupPage(withItsReach ?? group, events, message, members),
+      '/groups',
+    );
   };
   app.get('/groups/:groupId', async (c) => {
     const page = await showGroup(c.req.param('groupId'));

@@ -2,7 +2,9 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbCampaignStore } from '../../lambda/adapters/dynamodb/campaign-store';
 import { DynamoDbCouponStore } from '../../lambda/adapters/dynamodb/coupon-store';
+import { DynamoDbFriendshipStore } from '../../lambda/adapters/dynamodb/friendship-store';
 import { DynamoDbGroupRegistry } from '../../lambda/adapters/dynamodb/group-registry';
+import { DynamoDbMemberStore } from '../../lambda/adapters/dynamodb/member-store';
 import { DynamoDbRegistryStats } from '../../lambda/adapters/dynamodb/registry-stats';
 import { DynamoDbSettingsStore } from '../../lambda/adapters/dynamodb/settings-store';
 import type { TableRole } from '../../lambda/adapters/dynamodb/tables';
@@ -11,6 +13,8 @@ import { planCampaign, sendPlanned, surveyCampaign } from '../../lambda/app/camp
 import type { Campaign, CampaignTuning } from '../../lambda/domain/campaign';
 import { campaignDepsFor } from '../cli/campaign';
 
+const MEMBER_RETENTION_DAYS = 180;
+
 /** Everything the console's pages call: the same adapters and use cases as the CLIs. */
 export interface ConsoleDeps {
   registry: DynamoDbGroupRegistry;
@@ -18,6 +22,9 @@ export interface ConsoleDeps {
   campaigns: DynamoDbCampaignStore;
   coupons: DynamoDbCouponStore;
   settings: DynamoDbSettingsStore;
+  /** Members and friendships: read only here (the pages list them; nothing on them is changed). */
+  members: DynamoDbMemberStore;
+  friendships: DynamoDbFriendshipStore;
   line: LineApi;
   /**
    * Checks the quota and starts (or resumes) a campaign, returning once it is under way; its
@@ -50,6 +57,13 @@ export function consoleDeps(options: {
     campaigns,
     coupons: new DynamoDbCouponStore(client, tables.coupons),
     settings: new DynamoDbSettingsStore(client, tables.settings),
+    // Retention only sets the expiry of items written, and the console writes none of these.
+    members: new DynamoDbMemberStore({ client, tables, retentionDays: MEMBER_RETENTION_DAYS }),
+    friendships: new DynamoDbFriendshipStore({
+      client,
+      tableName: tables.friendships,
+      retentionDays: MEMBER_RETENTION_DAYS,
+    }),
     line,
     now: () => new Date(),
     async startCampaign(spec, tuning) {
