@@ -17,7 +17,8 @@ import { defaultLifecyclePolicy } from '../../lambda/domain/lifecycle';
 import { type ErrorDetail, InvalidMessageError } from '../../lambda/domain/messages';
 import { couponReplyMessages, welcomeMessages } from '../../lambda/domain/replies';
 import { loadTemplates, renderMemberWelcome, type Templates } from '../../lambda/domain/templates';
-import { campaignMessages, defaultCampaignId } from '../cli/campaign';
+import { campaignMessages, defaultCampaignId, friendCardSpec } from '../cli/campaign';
+import { UsageError } from '../cli/usage-error';
 import { withLastActivity } from '../cli/groups';
 import type { ConsoleDeps } from './deps';
 import { localOnly } from './security';
@@ -313,27 +314,70 @@ export function createConsoleApp(deps: ConsoleDeps, port: number): Hono {
     return undefined;
   };
   app.get('/campaigns', async (c) => c.html(await showCampaigns(undefined)));
+  const estimateDeps = { registry: deps.registry, line: deps.line, reach: deps.members };
+  /** `below` (percent) from a form: the friend-add card's target; undefined for every active chat. */
+  const belowFrom = (form: Record<string, unknown>) => {
+    if (form.target !== 'friendCard') return undefined;
+    const typed = String(form.below ?? '').trim();
+    const percent = Number(typed);
+    if (!/^\d+(\.\d+)?$/.test(typed) || percent <= 0 || percent > 100)
+      throw new UsageError('届く範囲は 0 より大きく 100 以下の % で指定してください');
+    return percent;
+  };
   app.post('/campaigns/estimate', async (c) => {
-    const couponId = String((await c.req.parseBody()).couponId ?? '');
-    const estimate = await estimateCampaign({ registry: deps.registry, line: deps.line });
-    return c.html(await showCampaigns({ couponId, ...estimate }));
+    const form = await c.req.parseBody();
+    const couponId = String(form.couponId ?? '');
+    let below: number | undefined;
+    try {
+      below = belowFrom(form);
+    } catch (error) {
+      return c.html(await showCampaigns(undefined, { error: (error as Error).message }), 400);
+    }
+    const estimate = await estimateCampaign(estimateDeps, {
+      ...(below !== undefined && { belowReach: below / 100 }),
+    });
+    return c.html(await showCampaigns({ couponId, ...estimate, ...(below !== undefined && { below }) }));
   });
   app.post('/campaigns', async (c) => {
     const form = await c.req.parseBody();
     const couponId = String(form.couponId ?? '');
     const typed = { rate: String(form.rate ?? ''), concurrency: String(form.concurrency ?? '') };
-    if (!(await deps.coupons.get(couponId)))
-      return c.html(await showCampaigns(undefined, { error: `クーポン ${couponId} がありません` }), 400);
-    const messages = campaignMessages(couponId);
-    const campaignId = defaultCampaignId(couponId, messages);
+    let below: number | undefined;
     try {
-      await deps.startCampaign({ campaignId, couponId, messages }, parseCampaignTuning(typed));
+      below = belowFrom(form);
+    } catch (error) {
+      return c.html(await showCampaigns(undefined, { error: (error as Error).message }), 400);
+    }
+    if ((below === undefined || couponId) && !(await deps.coupons.get(couponId)))
+      return c.html(await showCampaigns(undefined, { error: `クーポン ${couponId} がありません` }), 400);
+    const spec =
+      below === undefined
+        ? { couponId, messages: campaignMessages(couponId) }
+        : await friendCardSpec(
+            {
+              'friend-card': true,
+              'below-reach': String(below / 100),
+              ...(couponId && { coupon: couponId }),
+            },
+            deps.settings,
+          );
+    const campaignId = 'campaignId' in spec ? spec.campaignId : defaultCampaignId(couponId, spec.messages);
+    try {
+      await deps.startCampaign({ ...spec, campaignId }, parseCampaignTuning(typed));
     } catch (error) {
       const shown = refusal(error);
       if (!shown) throw error;
       // The estimate again, with what was typed, so the operator can correct it.
-      const estimate = await estimateCampaign({ registry: deps.registry, line: deps.line });
-      return c.html(await showCampaigns({ couponId, ...estimate, ...typed }, { error: shown }), 400);
+      const estimate = await estimateCampaign(estimateDeps, {
+        ...(below !== undefined && { belowReach: below / 100 }),
+      });
+      return c.html(
+        await showCampaigns(
+          { couponId, ...estimate, ...typed, ...(below !== undefined && { below }) },
+          { error: shown },
+        ),
+        400,
+      );
     }
     return c.redirect(`/campaigns/${encodeURIComponent(campaignId)}`, 303);
   });

@@ -32,7 +32,7 @@ export interface ConsoleDeps {
    * `tuning` paces a campaign run here; on AWS the workers keep the stack's own.
    */
   startCampaign(
-    spec: Pick<Campaign, 'campaignId' | 'couponId' | 'messages'>,
+    spec: Pick<Campaign, 'campaignId' | 'couponId' | 'messages' | 'belowReach'>,
     tuning?: CampaignTuning,
   ): Promise<void>;
   now(): Date;

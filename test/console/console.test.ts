@@ -350,6 +350,24 @@ describeBrowser('operators console', () => {
     expect(await refused.text()).toContain('% で指定してください');
     await page.goto(`${stack.consoleUrl}groups/${chat}`);
     await page.screenshot({ path: '.local/screenshots/members.png', fullPage: true });
+
+    // The friend-add card to the chats below 50%, priced per member before it starts, sent once.
+    const cards = async (groupId: string) =>
+      (await emulator.messages(groupId)).filter(
+        (m) => m.via === 'push' && JSON.stringify(m.messages).includes('line.me/R/ti/p/'),
+      ).length;
+    await page.goto(`${stack.consoleUrl}campaigns`);
+    await page.fill('#friend-card input[name="below"]', '50');
+    await page.click('#friend-card button');
+    const estimate = ((await page.locator('#estimate').textContent()) ?? '').replace(/\s+/g, ' ');
+    expect(estimate).toContain('友だち追加カード');
+    expect(estimate).toContain('メンバー 1 人につき 1 通');
+    await page.click('#estimate button');
+    await page.waitForURL(/\/campaigns\/friend-card-below-50-/);
+    for (let tries = 0; (await cards(chat)) === 0 && tries < 40; tries++)
+      await new Promise((r) => setTimeout(r, 250));
+    expect(await cards(chat)).toBe(1);
+    expect(await cards(ejected)).toBe(0);
   });
 
   it('leave a group: only behind a confirmation, then recorded as left_by_operator', async () => {

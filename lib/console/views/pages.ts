@@ -502,6 +502,8 @@ export function campaignsPage(options: {
     remainingQuota?: number;
     rate?: string;
     concurrency?: string;
+    /** The friend-add card to the active chats below this reach (percent), instead of all. */
+    below?: number;
   };
   message?: { ok?: string; error?: string };
 }) {
@@ -512,13 +514,15 @@ export function campaignsPage(options: {
       e
         ? html`<section class="card" id="estimate">
             <p>
-              参加中の <strong>${e.groups}</strong> グループへ送ります。LINE が数える通数はおよそ
-              <strong>${e.cost}</strong> 通 （今月の残り:
-              ${e.remainingQuota === undefined ? '上限なし' : e.remainingQuota}）。
+              ${e.below === undefined ? '' : html`友だち追加カードを、届く範囲が <strong>${e.below}%</strong> 未満の`}
+              ${html`参加中の <strong>${e.groups}</strong> グループへ送ります。`}グループへのプッシュはメンバー
+              1 人につき 1 通と数えられるので、LINE が数える通数はおよそ <strong>${e.cost}</strong> 通
+              （今月の残り: ${e.remainingQuota === undefined ? '上限なし' : e.remainingQuota}）。
             </p>
             ${e.remainingQuota !== undefined && e.cost > e.remainingQuota ? html`<p class="error">今月の残り通数が足りません。</p>` : ''}
             <form method="post" action="/campaigns">
               <input type="hidden" name="couponId" value="${e.couponId}" />
+              ${e.below === undefined ? '' : html`<input type="hidden" name="target" value="friendCard" /><input type="hidden" name="below" value="${e.below}" />`}
               <label
                 >送信速度（1 秒あたりの通数、2000 まで） <code>rate</code>
                 <input name="rate" value="${e.rate ?? '1000'}" inputmode="decimal" required
@@ -531,14 +535,32 @@ export function campaignsPage(options: {
             </form>
           </section>`
         : html`<form method="post" action="/campaigns/estimate">
-            <label
-              >クーポン
-              <select name="couponId" required>
-                ${options.coupons.filter((c) => c.status !== 'CLOSED').map((c) => html`<option value="${c.couponId}">${c.title} (${c.couponId})</option>`)}
-              </select>
-            </label>
-            <button>通数を見積もる</button>
-          </form>`
+              <label
+                >クーポン
+                <select name="couponId" required>
+                  ${options.coupons.filter((c) => c.status !== 'CLOSED').map((c) => html`<option value="${c.couponId}">${c.title} (${c.couponId})</option>`)}
+                </select>
+              </label>
+              <button>通数を見積もる</button>
+            </form>
+            <h2>友だち追加カードを届く範囲の低いグループへ</h2>
+            <form method="post" action="/campaigns/estimate" id="friend-card">
+              <input type="hidden" name="target" value="friendCard" />
+              <input type="hidden" name="couponId" value="" />
+              <label
+                >届く範囲が
+                <input
+                  name="below"
+                  value="50"
+                  inputmode="numeric"
+                  size="4"
+                  aria-label="届く範囲の上限 (%)"
+                  required
+                />
+                % 未満のグループ（一斉配信は友だちにしか届きません）</label
+              >
+              <button>通数を見積もる</button>
+            </form>`
     }
     <h2>これまでのキャンペーン</h2>
     <table>
@@ -555,7 +577,10 @@ export function campaignsPage(options: {
           (c) =>
             html`<tr data-campaign="${c.campaignId}">
               <td><a href="/campaigns/${encodeURIComponent(c.campaignId)}">${c.campaignId}</a></td>
-              <td><code>${c.couponId}</code></td>
+              <td>
+                <code>${c.couponId ?? '-'}</code
+                >${c.belowReach === undefined ? '' : html` 友だち追加カード（届く範囲 ${Math.round(c.belowReach * 100)}% 未満）`}
+              </td>
               <td>${labelled(CAMPAIGN_STATUS_LABELS, c.status)}</td>
               <td>${when(c.createdAt)}</td>
             </tr>`,
