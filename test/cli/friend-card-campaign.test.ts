@@ -1,9 +1,7 @@
-import { environmentFor } from '../../lambda/adapters/dynamodb/tables';
 import { campaignCommand } from '../../lib/cli/campaign';
 import { UsageError } from '../../lib/cli/usage-error';
 import { newGroupId, newUserId, webhookEvents } from '../../lib/local/simulator/webhook-events';
-import { testDynamoDbEndpoint } from '../support/dynamodb';
-import { CHANNEL_ACCESS_TOKEN, startHarness, type Harness } from '../support/webhook-harness';
+import { startHarness, type Harness } from '../support/webhook-harness';
 
 /**
  * "Send the friend-add card to chats below X% reach": a campaign to the active chats where a
@@ -13,12 +11,7 @@ let h: Harness;
 let env: NodeJS.ProcessEnv;
 beforeAll(async () => {
   h = await startHarness();
-  env = {
-    DYNAMODB_ENDPOINT: testDynamoDbEndpoint(),
-    ...environmentFor(h.tables),
-    LINE_API_BASE_URL: h.line.url,
-    LINE_CHANNEL_ACCESS_TOKEN: CHANNEL_ACCESS_TOKEN,
-  };
+  env = { ...h.cliEnv };
 });
 afterAll(() => h.close());
 
