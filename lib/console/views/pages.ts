@@ -436,6 +436,16 @@ ${fields.card.text}</textarea>
               ${invalid('keywordCooldownSeconds')}
             />
             ${fieldError('keywordCooldownSeconds')}
+            <label
+              ><input
+                type="checkbox"
+                name="keywordsNeedMention"
+                ${fields.keywordsNeedMention ? html`checked` : ''}
+              />
+              OA への @メンション付きのときだけキーワードに答える（返信は聞いた人へのメンション付き）
+              <code>keywordsNeedMention</code></label
+            >
+            ${fieldError('keywordsNeedMention')}
             <label for="couponText">クーポンに添える文（空なら添えません） <code>couponText</code></label>
             <textarea id="couponText" name="couponText" rows="2" ${invalid('couponText')}>
 ${fields.couponText}</textarea>
