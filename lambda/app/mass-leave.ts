@@ -173,9 +173,12 @@ async function markChats(groupIds: string[], burstId: string, deps: MassLeaveDep
   }
 }
 
-/** One chat's removal, recorded as part of the burst (with an event record naming it). */
+/**
+ * One chat's removal, recorded as part of the burst (with an event record naming it). A chat still
+ * changing after every attempt fails the outbox entry, so the sweep marks it later: never dropped.
+ */
 async function markChat(groupId: string, burstId: string, deps: MassLeaveDeps): Promise<void> {
-  for (let attempt = 1; attempt <= 8; attempt++) {
+  for (let attempt = 1; ; attempt++) {
     const stored = await deps.registry.load(groupId);
     if (!stored || stored.group.status !== 'left' || stored.group.leftAt === undefined) return;
     const next = markMassLeave(stored.group, burstId, deps.policy);
@@ -187,7 +190,7 @@ async function markChat(groupId: string, burstId: string, deps: MassLeaveDeps): 
       return;
     } catch (error) {
       if (error instanceof DuplicateEventsError) return;
-      if (!(error instanceof ConcurrentUpdateError)) throw error;
+      if (!(error instanceof ConcurrentUpdateError) || attempt >= 8) throw error;
     }
   }
 }

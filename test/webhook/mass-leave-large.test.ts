@@ -79,6 +79,11 @@ describe('a mass leave of thousands of chats', () => {
         reasons.set(key, (reasons.get(key) ?? 0) + 1);
       }
     }
+    if (reasons.size > 1) {
+      // What processing said, to tell a real loss from re-marking left to the sweep (a timeout).
+      const said = h.recorder.lines.filter((l) => l.level === 'warn' || l.level === 'error');
+      process.stdout.write(`${JSON.stringify(said, null, 1)}\n`);
+    }
     expect(Object.fromEntries(reasons)).toEqual({ 'left/mass_leave': chats });
     expect(await h.runtime.processing.stats.statusCounts()).toEqual({ active: 0, left: chats, ejected: 0 });
     // What a reader of the figures wants to know: how long processing took here.
