@@ -29,7 +29,11 @@ export async function cliAuditor(flags: ConnectionFlags, env: NodeJS.ProcessEnv)
 }
 
 /** What a CLI calls after each change it made: one audit entry, as the CLI's identity. */
-export type RecordChange = (action: string, target: string, details?: Record<string, unknown>) => Promise<void>;
+export type RecordChange = (
+  action: string,
+  target: string,
+  details?: Record<string, unknown>,
+) => Promise<void>;
 
 export function cliAudit(
   flags: ConnectionFlags,

@@ -1,4 +1,10 @@
-import { type AuditActor, type AuditEntry, type AuditRole, auditDetails, checkAuditEntry } from '../../domain/audit';
+import {
+  type AuditActor,
+  type AuditEntry,
+  type AuditRole,
+  auditDetails,
+  checkAuditEntry,
+} from '../../domain/audit';
 
 /** Where the trail is kept (the audit table). Only adds and reads: there is no update or delete. */
 export interface AuditLog {
