@@ -23,7 +23,7 @@ function describe(path: string, form: Record<string, unknown>): { action: string
   if (capability === 'coupons' && !id) return { action: 'coupons.create', target: 'coupon' };
   if (capability === 'templates') return { action: 'templates.set', target: 'settings:templates' };
   // A route added later is still recorded, under its path.
-  const last = segments.length > 1 ? segments[segments.length - 1]! : 'change';
+  const last = segments.length > 1 ? (segments.at(-1) ?? 'change') : 'change';
   return { action: `${capability}.${last}`.toLowerCase().replace(/[^a-z.-]/g, '-'), target: path };
 }
 

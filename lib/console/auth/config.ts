@@ -37,7 +37,7 @@ export function consoleAuthFrom(env: NodeJS.ProcessEnv, sessionSecret?: string):
     );
   const url = (name: string) => {
     try {
-      return new URL(env[name]!);
+      return new URL(env[name] ?? '');
     } catch {
       throw new ConsoleAuthConfigError(`${name}: not a URL: "${env[name]}"`);
     }
@@ -55,7 +55,7 @@ export function consoleAuthFrom(env: NodeJS.ProcessEnv, sessionSecret?: string):
   return {
     mode,
     issuer: url('OIDC_ISSUER'),
-    clientId: env.OIDC_CLIENT_ID!,
+    clientId: env.OIDC_CLIENT_ID ?? '',
     ...(env.OIDC_CLIENT_SECRET && { clientSecret: env.OIDC_CLIENT_SECRET }),
     publicUrl,
     rolesClaim: env.OIDC_ROLES_CLAIM || DEFAULT_ROLES_CLAIM,

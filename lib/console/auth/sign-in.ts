@@ -121,7 +121,8 @@ export function signInRoutes(app: Hono<ConsoleEnv>, auth: OidcAuth, now: () => D
       console.error(`console: sign-in refused: ${(error as Error).message}`);
       return c.html(signInFailedPage('プロバイダーの応答を確認できませんでした。'), 400);
     }
-    const idClaims = tokens.claims()!;
+    const idClaims = tokens.claims();
+    if (!idClaims) return c.html(signInFailedPage('ID トークンがありません。'), 400);
     let claims: Record<string, unknown> = idClaims;
     // Some providers put the email or the roles in userinfo only.
     if ((!(auth.rolesClaim in idClaims) || !idClaims.email) && config.serverMetadata().userinfo_endpoint) {
