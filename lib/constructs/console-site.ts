@@ -10,6 +10,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { TableRole } from '../../lambda/adapters/dynamodb/tables';
 import { BY_STATUS_INDEX } from '../../lambda/adapters/dynamodb/tables';
+import { CONSOLE_ROLES } from '../console/auth/roles';
 import { grantLineSecret, type LineSecretAccess } from './line-secret';
 import { NodeFunction } from './node-function';
 
@@ -22,9 +23,6 @@ export interface ConsoleSiteProps {
   /** The managed login's domain prefix (unique in the region). */
   domainPrefix: string;
 }
-
-/** The Cognito groups that are the console's roles (the `cognito:groups` claim). */
-export const CONSOLE_ROLES = ['operator', 'viewer'] as const;
 
 /**
  * The operators' console for a team (`cdk deploy -c console=true`): a Cognito user pool as its
