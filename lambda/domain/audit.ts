@@ -33,13 +33,13 @@ const MAX_DETAIL = 200;
 
 /** Details as short strings: a form's fields or a command's flags, without what is not asked for. */
 export function auditDetails(fields: Record<string, unknown>): Record<string, string> {
-  const details: Record<string, string> = {};
-  for (const [key, value] of Object.entries(fields)) {
-    if (value === undefined || value === null || value === '' || typeof value === 'object') continue;
+  const kept = Object.entries(fields).flatMap(([key, value]): [string, string][] => {
+    if (value === undefined || value === null || value === '' || typeof value === 'object') return [];
     const text = String(value);
-    details[key] = text.length > MAX_DETAIL ? `${text.slice(0, MAX_DETAIL)}…` : text;
-  }
-  return details;
+    return [[key, text.length > MAX_DETAIL ? `${text.slice(0, MAX_DETAIL)}…` : text]];
+  });
+  // fromEntries: a field named __proto__ is a field like any other.
+  return Object.fromEntries(kept);
 }
 
 /** The month partitions (`YYYY-MM`, UTC) an entry between `since` and `until` can be in, newest first. */
