@@ -154,7 +154,12 @@ export async function campaignCommand(
     }
 
     const recordChange = () =>
-      cliAudit(values, env, client, tables)(`campaigns.${command}`, `campaign:${spec.campaignId}`, {
+      cliAudit(
+        values,
+        env,
+        client,
+        tables,
+      )(`campaigns.${command}`, `campaign:${spec.campaignId}`, {
         couponId: spec.couponId,
         ignoreQuota: values['ignore-quota'] || undefined,
       });

@@ -100,7 +100,12 @@ export async function eventsCommand(
       });
       const letters = await processing.inbox.deadLetters();
       const outcome = await replayDeadLetters(letters, processing);
-      await cliAudit(values, env, client, tables)('events.replay', 'inbox:dead-letters', {
+      await cliAudit(
+        values,
+        env,
+        client,
+        tables,
+      )('events.replay', 'inbox:dead-letters', {
         replayed: outcome.replayed,
         failed: outcome.failed.length,
       });

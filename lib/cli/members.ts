@@ -67,6 +67,7 @@ export async function membersCommand(
           log: { debug() {}, info() {}, warn() {}, error: (m: string) => console.error(m) },
           telemetry: { count() {} },
         });
+        await cliAudit(values, env, client, tables)('members.sync', `group:${id}`, { listed });
         print({ groupId: id, listed }, () =>
           listed
             ? `LINE listed the members of ${id}: npm run members -- list ${id}`

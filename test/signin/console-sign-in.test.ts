@@ -150,6 +150,27 @@ describeNeeding(browserPrerequisite)('console sign-in (CONSOLE_AUTH=oidc)', () =
     expect(await page.locator('main form').count()).toBe(0);
   });
 
+  it("the operator's leave asks first (our script, under the CSP), then is in /audit", async () => {
+    const page = await signIn('operator', `groups/${groupId}`);
+    const blocked: string[] = [];
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) blocked.push(message.text());
+    });
+    const asked: string[] = [];
+    page.on('dialog', (dialog) => {
+      asked.push(dialog.message());
+      void dialog.accept();
+    });
+    await page.check('input[name="confirm"]');
+    await page.click('form[action$="/leave"] button');
+    await page.waitForSelector('[role="status"]');
+    expect(asked).toEqual(['このグループから公式アカウントを退出させます。よろしいですか？']);
+    await page.goto(`${consoleUrl}audit`);
+    const row = page.locator('tr[data-action="groups.leave"]', { hasText: `group:${groupId}` });
+    expect(await row.locator('[data-column="actor"]').textContent()).toContain('operator@example.com');
+    expect(blocked).toEqual([]);
+  });
+
   it('a person with neither role gets a 403 page that says so', async () => {
     const page = await signIn('nobody');
     const answer = await page.request.get(`${consoleUrl}groups`);
