@@ -126,6 +126,7 @@ export class ConsoleSite extends Construct {
         OIDC_ROLES_CLAIM: 'cognito:groups',
         CONSOLE_PUBLIC_URL: this.url,
         CONSOLE_SESSION_SECRET_ID: sessionSecret.secretArn,
+        COGNITO_LOGOUT_URL: `${domain.baseUrl()}/logout`,
         CAMPAIGN_FUNCTION: props.campaignPlanner.functionName,
       },
       copyFiles: [require.resolve('htmx.org/dist/htmx.min.js')],

@@ -17,6 +17,7 @@ const env = {
   OIDC_CLIENT_ID: 'client',
   CONSOLE_PUBLIC_URL: `https://${HOST}/`,
   CONSOLE_SESSION_SECRET: 'x'.repeat(40),
+  COGNITO_LOGOUT_URL: 'https://line-groups-123.auth.ap-northeast-1.amazoncognito.com/logout',
 };
 let db: Awaited<ReturnType<typeof createTestTables>>;
 let handler: ReturnType<typeof handle>;
@@ -77,6 +78,10 @@ describe('the console on Lambda (CONSOLE_AUTH=oidc, https)', () => {
     expect(answer.headers?.location).toBe('/auth/login?return=%2Fgroups');
     expect(answer.headers?.['strict-transport-security']).toMatch(/max-age=\d+/);
     expect(answer.headers?.['content-security-policy']).toContain("frame-ancestors 'none'");
+    // Signing out posts, then is sent on to the provider's sign-out: only there.
+    expect(answer.headers?.['content-security-policy']).toContain(
+      "form-action 'self' https://cognito-idp.ap-northeast-1.amazonaws.com https://line-groups-123.auth.ap-northeast-1.amazoncognito.com;",
+    );
   });
 
   it('another Host is refused (421) before anything else', async () => {

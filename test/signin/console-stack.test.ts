@@ -101,6 +101,8 @@ describe('LineGroups stack with -c console=true', () => {
           OIDC_CLIENT_ID: { Ref: Match.stringLikeRegexp('Console') },
           CONSOLE_SESSION_SECRET_ID: { Ref: Match.stringLikeRegexp('SessionKey') },
           AUDIT_TABLE: { Ref: Match.stringLikeRegexp('RegistryAudit') },
+          // Cognito's discovery has no end_session_endpoint: sign-out goes through its /logout.
+          COGNITO_LOGOUT_URL: Match.objectLike({ 'Fn::Join': Match.anyValue() }),
         }),
       },
     });

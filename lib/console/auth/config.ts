@@ -14,6 +14,8 @@ export type ConsoleAuth =
       rolesClaim: string;
       /** 32 bytes that seal the session cookie (AES-256-GCM). */
       sessionKey: Buffer;
+      /** Cognito's managed login `/logout` (its discovery has no end_session_endpoint). */
+      cognitoLogoutUrl?: URL;
     };
 
 export class ConsoleAuthConfigError extends Error {}
@@ -60,6 +62,7 @@ export function consoleAuthFrom(env: NodeJS.ProcessEnv, sessionSecret?: string):
     publicUrl,
     rolesClaim: env.OIDC_ROLES_CLAIM || DEFAULT_ROLES_CLAIM,
     sessionKey: secret ? createHash('sha256').update(secret).digest() : randomBytes(32),
+    ...(env.COGNITO_LOGOUT_URL && { cognitoLogoutUrl: url('COGNITO_LOGOUT_URL') }),
   };
 }
 

@@ -8,7 +8,11 @@ import type { ConsoleAuth } from './config';
  * Same-origin referrers only: a POST's Origin header stays what the Origin check expects.
  */
 export function securityHeaders(auth: ConsoleAuth): MiddlewareHandler {
-  const formTargets = auth.mode === 'oidc' ? ` ${auth.issuer.origin}` : '';
+  // Signing out is a POST answered with a redirect to the provider: the CSP must let it through.
+  const formTargets =
+    auth.mode === 'oidc'
+      ? [auth.issuer, auth.cognitoLogoutUrl].flatMap((u) => (u ? [` ${u.origin}`] : [])).join('')
+      : '';
   const csp = [
     "default-src 'self'",
     "script-src 'self'",

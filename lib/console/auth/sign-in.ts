@@ -147,8 +147,14 @@ export function signInRoutes(app: Hono<ConsoleEnv>, auth: OidcAuth, now: () => D
     dropSession(c, auth);
     const signedOut = new URL('auth/signed-out', auth.publicUrl).href;
     const { oidc, config } = await discover();
-    // The provider's own session too, when it offers a way (end_session_endpoint).
-    if (!config.serverMetadata().end_session_endpoint) return c.redirect('/auth/signed-out', 303);
+    // The provider's own session too, when it offers a way (end_session_endpoint, or Cognito's own).
+    if (!config.serverMetadata().end_session_endpoint) {
+      if (!auth.cognitoLogoutUrl) return c.redirect('/auth/signed-out', 303);
+      const logout = new URL(auth.cognitoLogoutUrl);
+      logout.searchParams.set('client_id', auth.clientId);
+      logout.searchParams.set('logout_uri', signedOut);
+      return c.redirect(logout.href, 303);
+    }
     const target = oidc.buildEndSessionUrl(config, {
       post_logout_redirect_uri: signedOut,
       client_id: auth.clientId,
