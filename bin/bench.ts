@@ -7,6 +7,8 @@ import { round } from '../lib/bench/stats';
 import { benchThroughput } from '../lib/bench/throughput';
 import { benchAcknowledgement } from '../lib/bench/acknowledgement';
 import { benchCapacity, benchReplyLatency } from '../lib/bench/processing';
+import { costOfAMillion } from '../lib/bench/cost';
+import { TOKYO_PRICES } from '../lib/bench/prices';
 import { formatTable } from '../lib/cli/table';
 
 /**
@@ -60,6 +62,26 @@ async function main() {
     const capacity = await benchCapacity(bench, quick ? 50 : 200);
     log(formatTable(capacity as unknown as Record<string, unknown>[], Object.keys(capacity[0] ?? {})));
     results.capacity = capacity;
+
+    const routine = capacity[0];
+    const answer = acknowledgement[0];
+    if (routine) {
+      log(
+        `\n2d. What a million routine group messages cost on AWS (${TOKYO_PRICES.region}, prices of ${TOKYO_PRICES.asOf}, lib/bench/prices.ts)`,
+      );
+      const cost = costOfAMillion({
+        webhookMs: answer?.ackP50 ?? 5,
+        webhookMemoryMb: 512,
+        processorMsPerMessage: routine.processorMsPerMessage,
+        messagesPerInvocation: routine.messagesPerInvocation,
+        processorMemoryMb: 512,
+        writeUnitsPerMessage: routine.writeUnitsPerMessage,
+        readUnitsPerMessage: routine.readUnitsPerMessage,
+      });
+      log(formatTable(cost.lines as unknown as Record<string, unknown>[], ['part', 'usage', 'usd']));
+      log(`total: $${cost.totalUsd} per million routine messages`);
+      results.cost = cost;
+    }
 
     log('\n3. Throughput (signed webhooks over HTTP to the local server; 10% redeliveries)');
     const throughput = await benchThroughput(bench, 32, quick ? 3 : 10);
