@@ -395,6 +395,7 @@ export function createConsoleApp(
         400,
       );
     }
+    c.set('changed', `campaign:${campaignId}`);
     return c.redirect(`/campaigns/${encodeURIComponent(campaignId)}`, 303);
   });
   const progress = async (campaignId: string) => {

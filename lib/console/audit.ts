@@ -14,8 +14,7 @@ function describe(path: string, form: Record<string, unknown>): { action: string
   if (capability === 'groups' && verb === 'leave') return { action: 'groups.leave', target: `group:${id}` };
   if (capability === 'campaigns' && verb === 'resume')
     return { action: 'campaigns.resume', target: `campaign:${id}` };
-  if (capability === 'campaigns' && !id)
-    return { action: 'campaigns.send', target: `coupon:${String(form.couponId)}` };
+  if (capability === 'campaigns' && !id) return { action: 'campaigns.send', target: 'campaign' };
   if (capability === 'coupons' && id === 'register')
     return { action: 'coupons.register', target: `coupon:${String(form.couponId)}` };
   if (capability === 'coupons' && id === 'group-coupon')

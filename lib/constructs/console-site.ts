@@ -9,7 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { TableRole } from '../../lambda/adapters/dynamodb/tables';
-import { BY_STATUS_INDEX } from '../../lambda/adapters/dynamodb/tables';
+import { BY_REACH_INDEX, BY_STATUS_INDEX } from '../../lambda/adapters/dynamodb/tables';
 import { CONSOLE_ROLES } from '../console/auth/roles';
 import { grantLineSecret, type LineSecretAccess } from './line-secret';
 import { NodeFunction } from './node-function';
@@ -188,6 +188,9 @@ export class ConsoleSite extends Construct {
     allow(['dynamodb:Query'], `${tables.groups.tableArn}/index/${BY_STATUS_INDEX}`);
     allow(['dynamodb:Query'], tables.groupEvents.tableArn, tables.deliveries.tableArn);
     allow(['dynamodb:GetItem', 'dynamodb:BatchGetItem'], tables.registryStats.tableArn);
+    // Each chat's reach (counts, no person), and chats below a reach for a friend-card campaign.
+    allow(['dynamodb:GetItem'], tables.chatReach.tableArn);
+    allow(['dynamodb:Query'], `${tables.chatReach.tableArn}/index/${BY_REACH_INDEX}`);
     // Coupons and campaigns are listed whole: tens of items, not millions.
     allow(['dynamodb:GetItem', 'dynamodb:Scan'], tables.campaigns.tableArn);
     allow(
