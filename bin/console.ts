@@ -9,7 +9,8 @@ const usage = `Usage: npm run console [-- --aws]
 Serves the operators' console at http://127.0.0.1:\${CONSOLE_PORT:-3001}/ (this machine only).
 Reads the local stack (npm start) by default; DYNAMODB_ENDPOINT points elsewhere; --aws uses the
 deployed tables with your AWS credentials and region, and starts campaigns in the stack's planner
-function (CAMPAIGN_FUNCTION, default ${DEFAULT_CAMPAIGN_FUNCTION}).`;
+function (CAMPAIGN_FUNCTION, default ${DEFAULT_CAMPAIGN_FUNCTION}).
+With CONSOLE_AUTH=oidc it signs people in first (OIDC_ISSUER, OIDC_CLIENT_ID, CONSOLE_PUBLIC_URL; README).`;
 
 /** `npm run console`: the console alone, without the rest of the local stack. */
 async function main() {

@@ -15,6 +15,8 @@ export function buildApp(app: App): LineGroupsStack {
       : undefined,
     waf: booleanContext(app, 'waf'),
     heartbeatHours: hoursContext(app, 'heartbeatHours'),
+    console: booleanContext(app, 'console'),
+    consoleDomainPrefix: context('consoleDomainPrefix'),
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return stack;

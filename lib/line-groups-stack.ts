@@ -6,6 +6,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { environmentFor, tableDefinitions, type TableRole } from '../lambda/adapters/dynamodb/tables';
 import { CampaignFanOut } from './constructs/campaign-fanout';
+import { ConsoleSite } from './constructs/console-site';
 import { InboxProcessing } from './constructs/inbox-processing';
 import { grantLineSecret, type LineSecretAccess } from './constructs/line-secret';
 import { NodeFunction } from './constructs/node-function';
@@ -25,6 +26,10 @@ export interface LineGroupsStackProps extends StackProps {
   waf?: boolean;
   /** Alarm when no webhook event arrived in this many hours (default 24; 0: no such alarm). */
   heartbeatHours?: number;
+  /** The operators console on AWS with Cognito sign-in (`-c console=true`; default false). */
+  console?: boolean;
+  /** Its managed login's domain prefix (default line-groups-<account>). */
+  consoleDomainPrefix?: string;
 }
 
 /** Everything line-groups runs on in one AWS account: `cdk deploy` is all ops run. */
@@ -111,6 +116,15 @@ export class LineGroupsStack extends Stack {
       maxWorkers: 5,
       pushesPerSecondPerWorker: 200,
     });
+
+    if (props.console)
+      new ConsoleSite(this, 'Console', {
+        tables,
+        environment,
+        lineSecret: lineSecretAccess,
+        campaignPlanner: campaigns.planner,
+        domainPrefix: props.consoleDomainPrefix ?? `line-groups-${this.account}`,
+      });
 
     const alarms = new OperatorAlarms(this, 'Alarms', { email: props.alarmEmail });
     alarms.alarmOnAny(

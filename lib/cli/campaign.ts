@@ -24,6 +24,7 @@ import {
 import type { Message } from '../../lambda/domain/messages';
 import { loadTemplates, renderFriendCard } from '../../lambda/domain/templates';
 import { parseCommandLine } from './args';
+import { cliAudit } from './audit';
 import { connect, connectLine, connectionOptions } from './connection';
 import { progressBar } from './progress';
 import { UsageError } from './usage-error';
@@ -203,6 +204,16 @@ export async function campaignCommand(
       };
     }
 
+    const recordChange = () =>
+      cliAudit(
+        values,
+        env,
+        client,
+        tables,
+      )(`campaigns.${command}`, `campaign:${spec.campaignId}`, {
+        couponId: spec.couponId,
+        ignoreQuota: values['ignore-quota'] || undefined,
+      });
     if (values.aws) {
       const lambda = new LambdaClient({});
       await lambda.send(
@@ -212,6 +223,7 @@ export async function campaignCommand(
           Payload: JSON.stringify({ ...spec, ignoreQuota: values['ignore-quota'] }),
         }),
       );
+      await recordChange();
       out(
         `campaign ${spec.campaignId} started in AWS; follow it with: npm run campaign -- status ${spec.campaignId} --aws`,
       );
@@ -241,6 +253,7 @@ export async function campaignCommand(
       },
       outcome: (_groupId, outcome) => bar?.tick(outcome),
     });
+    await recordChange();
     out(values.json ? JSON.stringify(run, null, 2) : describe(run, run));
     return run.status === 'done' && run.failed + run.pending === 0 ? 0 : 1;
   } finally {

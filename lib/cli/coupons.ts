@@ -10,6 +10,7 @@ import {
 } from '../../lambda/app/manage-coupons';
 import { loadTemplates } from '../../lambda/domain/templates';
 import { parseCommandLine } from './args';
+import { cliAudit } from './audit';
 import { connect, connectLine, connectionOptions } from './connection';
 import { durationMs, parseTime } from './groups';
 import { formatTable } from './table';
@@ -75,6 +76,7 @@ export async function couponsCommand(
     settings: new DynamoDbSettingsStore(client, tables.settings),
     now,
   };
+  const recordChange = cliAudit(values, env, client, tables);
   const print = (value: unknown, human: () => string) =>
     out(values.json ? JSON.stringify(value, null, 2) : human());
   const needId = () => {
@@ -98,6 +100,10 @@ export async function couponsCommand(
           },
           deps,
         );
+        await recordChange('coupons.create', `coupon:${coupon.couponId}`, {
+          title: coupon.title,
+          keyword: values.keyword,
+        });
         print(
           coupon,
           () => `created ${coupon.couponId} "${coupon.title}" (${coupon.status}, until ${coupon.endsAt})`,
@@ -106,6 +112,7 @@ export async function couponsCommand(
       }
       case 'register': {
         const coupon = await registerCoupon(needId(), values.keyword, deps);
+        await recordChange('coupons.register', `coupon:${coupon.couponId}`, { keyword: values.keyword });
         print(coupon, () => `registered ${coupon.couponId} "${coupon.title}" (${coupon.status})`);
         return 0;
       }
@@ -130,12 +137,16 @@ export async function couponsCommand(
       }
       case 'close': {
         const coupon = await closeCoupon(needId(), deps);
+        await recordChange('coupons.close', `coupon:${coupon.couponId}`);
         print(coupon, () => `closed ${coupon.couponId}`);
         return 0;
       }
       case 'set-group-coupon': {
         if (!values.none && !couponId) throw new UsageError('set-group-coupon: a couponId, or --none');
         const coupon = await setGroupCoupon(values.none ? undefined : couponId, deps);
+        await recordChange('coupons.set-group-coupon', 'settings:groupCoupon', {
+          couponId: values.none ? 'none' : couponId,
+        });
         print({ groupCoupon: values.none ? null : couponId, ...(coupon && { coupon }) }, () =>
           values.none
             ? 'no group coupon: joins and keywords get no coupon'
@@ -148,6 +159,7 @@ export async function couponsCommand(
           await deps.settings.setTemplateOverrides(
             JSON.parse(readFileSync(values.set, 'utf8')) as Record<string, unknown>,
           );
+          await recordChange('templates.set', 'settings:templates', { file: values.set });
         }
         const templates = loadTemplates(await deps.settings.templateOverrides());
         print(templates, () => JSON.stringify(templates, null, 2));

@@ -7,6 +7,7 @@ import { logger } from '../../lambda/runtime/observability';
 import { createProcessorRuntime } from '../../lambda/runtime/processor-runtime';
 import { localDefaults, localLineEmulatorUrl } from '../local/defaults';
 import { parseCommandLine } from './args';
+import { cliAudit } from './audit';
 import { connect, connectionOptions } from './connection';
 import { formatTable } from './table';
 import { UsageError } from './usage-error';
@@ -99,6 +100,15 @@ export async function eventsCommand(
       });
       const letters = await processing.inbox.deadLetters();
       const outcome = await replayDeadLetters(letters, processing);
+      await cliAudit(
+        values,
+        env,
+        client,
+        tables,
+      )('events.replay', 'inbox:dead-letters', {
+        replayed: outcome.replayed,
+        failed: outcome.failed.length,
+      });
       print(outcome, () =>
         [
           `replayed ${outcome.replayed} of ${letters.length} dead letter(s)`,

@@ -5,6 +5,7 @@ import { chatsByReach } from '../../lambda/app/members/queries';
 import { chatsToReinvite } from '../../lambda/app/reinvite';
 import type { Group, GroupStatus } from '../../lambda/domain/group';
 import { parseCommandLine } from './args';
+import { cliAudit } from './audit';
 import { leaveGroup } from '../../lambda/app/leave-group';
 import { defaultLifecyclePolicy } from '../../lambda/domain/lifecycle';
 import { connect, connectLine, connectionOptions } from './connection';
@@ -219,6 +220,7 @@ export async function groupsCommand(
           policy: defaultLifecyclePolicy,
           now: () => new Date(),
         });
+        await cliAudit(values, env, client, tables)('groups.leave', `group:${groupId}`);
         out(
           values.json
             ? JSON.stringify(group, null, 2)

@@ -6,6 +6,7 @@ import { exportPerson, forgetPerson } from '../../lambda/app/members/personal-da
 import { listMembers } from '../../lambda/app/members/queries';
 import { syncMembers } from '../../lambda/app/members/read-people';
 import { parseCommandLine } from './args';
+import { cliAudit } from './audit';
 import { connect, connectLine, connectionOptions } from './connection';
 import { formatTable } from './table';
 import { UsageError } from './usage-error';
@@ -66,6 +67,7 @@ export async function membersCommand(
           log: { debug() {}, info() {}, warn() {}, error: (m: string) => console.error(m) },
           telemetry: { count() {} },
         });
+        await cliAudit(values, env, client, tables)('members.sync', `group:${id}`, { listed });
         print({ groupId: id, listed }, () =>
           listed
             ? `LINE listed the members of ${id}: npm run members -- list ${id}`
@@ -80,6 +82,8 @@ export async function membersCommand(
       }
       case 'forget': {
         const deleted = await forgetPerson(id, { members, friendships, inbox });
+        // The trail keeps that a person was forgotten, never who (that would undo the forgetting).
+        await cliAudit(values, env, client, tables)('members.forget', 'member', deleted);
         print(
           { userId: id, deleted },
           () =>

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { Hono } from 'hono';
 import { campaignStatus, estimateCampaign, QuotaExceededError } from '../../lambda/app/campaign/run-campaign';
 import { leaveGroup } from '../../lambda/app/leave-group';
@@ -20,8 +19,14 @@ import { loadTemplates, renderMemberWelcome, type Templates } from '../../lambda
 import { campaignMessages, defaultCampaignId, friendCardSpec } from '../cli/campaign';
 import { UsageError } from '../cli/usage-error';
 import { withLastActivity } from '../cli/groups';
+import { CONSOLE_JS, readHtmx } from './assets';
+import { auditChanges, auditRoutes } from './audit';
+import { type ConsoleAuth } from './auth/config';
+import type { ConsoleEnv } from './auth/context';
+import { securityHeaders, sameOrigin } from './auth/headers';
+import { requireSignIn } from './auth/middleware';
+import { signInRoutes } from './auth/sign-in';
 import type { ConsoleDeps } from './deps';
-import { localOnly } from './security';
 import { fieldsFromForm, fieldsOf, overridesFrom, type TemplateFields } from './template-form';
 import { CSS, layout } from './views/layout';
 import {
@@ -36,7 +41,7 @@ import {
 } from './views/pages';
 
 const STATUSES: GroupStatus[] = ['active', 'left', 'ejected'];
-const HTMX = readFileSync(require.resolve('htmx.org/dist/htmx.min.js'), 'utf8');
+const HTMX = readHtmx();
 const PAGE_SIZE = 50;
 /** The overview's reach reads this many active chats by reach at most (one Query of the index). */
 const OVERVIEW_REACH_CHATS = 10_000;
@@ -45,9 +50,19 @@ const OVERVIEW_REACH_CHATS = 10_000;
  * The operators' console: thin pages over the same use cases as the CLIs (lambda/app), rendered
  * on the server with escaped output; htmx only follows a running campaign.
  */
-export function createConsoleApp(deps: ConsoleDeps, port: number): Hono {
-  const app = new Hono();
-  app.use('*', localOnly(port));
+export function createConsoleApp(
+  deps: ConsoleDeps,
+  port: number,
+  auth: ConsoleAuth = { mode: 'none' },
+): Hono<ConsoleEnv> {
+  const app = new Hono<ConsoleEnv>();
+  app.use('*', securityHeaders(auth), sameOrigin(auth, port), requireSignIn(auth, deps.now));
+  app.use('*', auditChanges(deps.audit, deps.now));
+  if (auth.mode === 'oidc') signInRoutes(app, auth, deps.now);
+  auditRoutes(app, deps.audit, deps.now);
+  app.get('/assets/console.js', (c) =>
+    c.body(CONSOLE_JS, 200, { 'content-type': 'text/javascript; charset=utf-8' }),
+  );
   app.get('/assets/htmx.min.js', (c) =>
     c.body(HTMX, 200, { 'content-type': 'text/javascript; charset=utf-8' }),
   );
@@ -178,6 +193,7 @@ export function createConsoleApp(deps: ConsoleDeps, port: number): Hono {
         },
         couponDeps,
       );
+      c.set('changed', `coupon:${coupon.couponId}`);
       return c.html(await showCoupons({ ok: `クーポン ${coupon.couponId} を作成しました` }));
     } catch (error) {
       return c.html(await showCoupons(problem(error)), 400);
@@ -379,6 +395,7 @@ export function createConsoleApp(deps: ConsoleDeps, port: number): Hono {
         400,
       );
     }
+    c.set('changed', `campaign:${campaignId}`);
     return c.redirect(`/campaigns/${encodeURIComponent(campaignId)}`, 303);
   });
   const progress = async (campaignId: string) => {

@@ -1,5 +1,6 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbAuditLog } from '../../lambda/adapters/dynamodb/audit-log';
 import { DynamoDbCampaignStore } from '../../lambda/adapters/dynamodb/campaign-store';
 import { DynamoDbCouponStore } from '../../lambda/adapters/dynamodb/coupon-store';
 import { DynamoDbFriendshipStore } from '../../lambda/adapters/dynamodb/friendship-store';
@@ -9,6 +10,7 @@ import { DynamoDbRegistryStats } from '../../lambda/adapters/dynamodb/registry-s
 import { DynamoDbSettingsStore } from '../../lambda/adapters/dynamodb/settings-store';
 import type { TableRole } from '../../lambda/adapters/dynamodb/tables';
 import type { LineApi } from '../../lambda/adapters/line/line-api';
+import type { AuditLog } from '../../lambda/app/audit/audit-log';
 import { planCampaign, sendPlanned, surveyCampaign } from '../../lambda/app/campaign/run-campaign';
 import type { Campaign, CampaignTuning } from '../../lambda/domain/campaign';
 import { campaignDepsFor } from '../cli/campaign';
@@ -26,6 +28,8 @@ export interface ConsoleDeps {
   members: DynamoDbMemberStore;
   friendships: DynamoDbFriendshipStore;
   line: LineApi;
+  /** The audit trail: every change made here is added to it. */
+  audit: AuditLog;
   /**
    * Checks the quota and starts (or resumes) a campaign, returning once it is under way; its
    * progress is read from the deliveries table. A refusal (QuotaExceededError) writes nothing.
@@ -65,6 +69,7 @@ export function consoleDeps(options: {
       retentionDays: MEMBER_RETENTION_DAYS,
     }),
     line,
+    audit: new DynamoDbAuditLog(client, tables.audit),
     now: () => new Date(),
     async startCampaign(spec, tuning) {
       const deps = campaignDeps(tuning);

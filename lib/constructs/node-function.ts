@@ -16,6 +16,8 @@ export interface NodeFunctionProps {
   environment: Record<string, string>;
   memorySize?: number;
   timeout?: Duration;
+  /** Files put beside the bundle (a static asset the code reads at run time). */
+  copyFiles?: string[];
 }
 
 /** What every line-groups function shares: Node 22 on arm64, one minified bundle, a log group that expires. */
@@ -66,6 +68,14 @@ export class NodeFunction extends Construct {
         externalModules: [],
         mainFields: [...bundling.mainFields],
         metafile: false,
+        ...(props.copyFiles && {
+          commandHooks: {
+            beforeBundling: () => [],
+            beforeInstall: () => [],
+            afterBundling: (_input: string, output: string) =>
+              (props.copyFiles ?? []).map((file) => `cp "${file}" "${output}/"`),
+          },
+        }),
       },
     });
     Validations.of(this.fn).acknowledge({

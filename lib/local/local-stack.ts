@@ -16,6 +16,7 @@ import { documentClient } from '../../lambda/adapters/dynamodb/document-client';
 import { channelCredentials } from '../../lambda/runtime/secrets';
 import { lineApiFor } from '../../lambda/runtime/line-client';
 import { consoleDeps } from '../console/deps';
+import { consoleAuthFrom } from '../console/auth/config';
 import { startConsole } from '../console/server';
 import { startLocalProcessing, type LocalProcessing } from './processing';
 import { startWebhookServer, type WebhookServer } from './webhook-server';
@@ -133,6 +134,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         log: (line) => print(line),
       }),
       consolePort,
+      consoleAuthFrom(env),
+      env,
     );
     stops.push(() => operatorConsole.close());
 

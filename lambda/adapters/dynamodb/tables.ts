@@ -206,6 +206,14 @@ export const deliveriesTable: TableDefinition = {
   globalSecondaryIndexes: [],
 };
 
+/** The audit trail (lambda/domain/audit.ts): one partition per month, entries by time; they expire. */
+export const auditTable: TableDefinition = {
+  partitionKey: { name: 'month', type: 'S' },
+  sortKey: { name: 'entryKey', type: 'S' },
+  globalSecondaryIndexes: [],
+  timeToLiveAttribute: 'expiresAt',
+};
+
 export const tableDefinitions = {
   inbox: inboxTable,
   groups: groupsTable,
@@ -218,6 +226,7 @@ export const tableDefinitions = {
   members: membersTable,
   friendships: friendshipsTable,
   chatReach: chatReachTable,
+  audit: auditTable,
 } as const;
 export type TableRole = keyof typeof tableDefinitions;
 export const tableRoles = Object.keys(tableDefinitions) as TableRole[];
@@ -235,6 +244,7 @@ export const defaultTableNames: Record<TableRole, string> = {
   members: 'line-groups-members',
   friendships: 'line-groups-friendships',
   chatReach: 'line-groups-chat-reach',
+  audit: 'line-groups-audit',
 };
 
 /** The environment variable that names each table (the functions, the local stack and the CLIs). */
@@ -250,6 +260,7 @@ export const tableEnvironment: Record<TableRole, string> = {
   members: 'MEMBERS_TABLE',
   friendships: 'FRIENDSHIPS_TABLE',
   chatReach: 'CHAT_REACH_TABLE',
+  audit: 'AUDIT_TABLE',
 };
 
 export function tableNamesFrom(

@@ -9,6 +9,7 @@ const NAV = [
   ['/groups', 'グループ'],
   ['/coupons', 'クーポン'],
   ['/campaigns', 'キャンペーン'],
+  ['/audit', '監査ログ'],
 ] as const;
 
 /** Every page: the same head, navigation and styles; the body is already escaped by `html`. */
@@ -21,6 +22,7 @@ export function layout(title: string, body: Html | string, path: string) {
         <title>${title} | line-groups</title>
         <link rel="stylesheet" href="/assets/console.css" />
         <script src="/assets/htmx.min.js" defer></script>
+        <script src="/assets/console.js" defer></script>
       </head>
       <body>
         <header>

@@ -236,7 +236,7 @@ export function groupPage(
             <form
               method="post"
               action="/groups/${encodeURIComponent(group.groupId)}/leave"
-              onsubmit="return window.confirm('このグループから公式アカウントを退出させます。よろしいですか？')"
+              data-confirm="このグループから公式アカウントを退出させます。よろしいですか？"
             >
               <label
                 ><input type="checkbox" name="confirm" value="yes" required />

@@ -1,0 +1,4 @@
+import { auditCommand } from '../lib/cli/audit';
+import { runCli } from '../lib/cli/run';
+
+runCli('audit', auditCommand);

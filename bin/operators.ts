@@ -1,0 +1,4 @@
+import { operatorsCommand } from '../lib/cli/operators';
+import { runCli } from '../lib/cli/run';
+
+runCli('operators', operatorsCommand);
