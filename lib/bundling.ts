@@ -9,3 +9,8 @@ export const bundling = {
   // ESM entry points let esbuild drop the parts of the SDKs we never call.
   mainFields: ['module', 'main'],
 } as const;
+
+/** Files a function reads beside its bundle at run time: the console serves htmx from its own origin. */
+export const filesBesideBundle: Record<string, string[]> = {
+  console: [require.resolve('htmx.org/dist/htmx.min.js')],
+};

@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { build } from 'esbuild';
-import { bundling } from '../bundling';
+import { bundling, filesBesideBundle } from '../bundling';
 import { median, round } from './stats';
 
 const ROOT = join(__dirname, '..', '..');
@@ -28,6 +28,7 @@ async function measure(entry: string, name: string, runs: number): Promise<Bundl
     mainFields: [...bundling.mainFields],
     logLevel: 'silent',
   });
+  for (const beside of filesBesideBundle[name] ?? []) copyFileSync(beside, join(outdir, basename(beside)));
   const file = join(outdir, 'index.js');
   const script = `const t=process.hrtime.bigint();require(${JSON.stringify(file)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`;
   const times = Array.from({ length: runs }, () =>

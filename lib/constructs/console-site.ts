@@ -10,6 +10,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { TableRole } from '../../lambda/adapters/dynamodb/tables';
 import { BY_REACH_INDEX, BY_STATUS_INDEX } from '../../lambda/adapters/dynamodb/tables';
+import { filesBesideBundle } from '../bundling';
 import { CONSOLE_ROLES } from '../console/auth/roles';
 import { grantLineSecret, type LineSecretAccess } from './line-secret';
 import { NodeFunction } from './node-function';
@@ -129,7 +130,7 @@ export class ConsoleSite extends Construct {
         COGNITO_LOGOUT_URL: `${domain.baseUrl()}/logout`,
         CAMPAIGN_FUNCTION: props.campaignPlanner.functionName,
       },
-      copyFiles: [require.resolve('htmx.org/dist/htmx.min.js')],
+      copyFiles: filesBesideBundle.console,
     }).fn;
     sessionSecret.grantRead(this.fn);
     grantLineSecret(this.fn, props.lineSecret);
