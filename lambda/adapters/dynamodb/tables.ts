@@ -206,6 +206,15 @@ export const deliveriesTable: TableDefinition = {
   globalSecondaryIndexes: [],
 };
 
+/**
+ * The audiences this product uploaded to LINE: how each was chosen and up to when. No user id:
+ * LINE holds those.
+ */
+export const audiencesTable: TableDefinition = {
+  partitionKey: { name: 'audienceGroupId', type: 'N' },
+  globalSecondaryIndexes: [],
+};
+
 export const tableDefinitions = {
   inbox: inboxTable,
   groups: groupsTable,
@@ -218,6 +227,7 @@ export const tableDefinitions = {
   members: membersTable,
   friendships: friendshipsTable,
   chatReach: chatReachTable,
+  audiences: audiencesTable,
 } as const;
 export type TableRole = keyof typeof tableDefinitions;
 export const tableRoles = Object.keys(tableDefinitions) as TableRole[];
@@ -235,6 +245,7 @@ export const defaultTableNames: Record<TableRole, string> = {
   members: 'line-groups-members',
   friendships: 'line-groups-friendships',
   chatReach: 'line-groups-chat-reach',
+  audiences: 'line-groups-audiences',
 };
 
 /** The environment variable that names each table (the functions, the local stack and the CLIs). */
@@ -250,6 +261,7 @@ export const tableEnvironment: Record<TableRole, string> = {
   members: 'MEMBERS_TABLE',
   friendships: 'FRIENDSHIPS_TABLE',
   chatReach: 'CHAT_REACH_TABLE',
+  audiences: 'AUDIENCES_TABLE',
 };
 
 export function tableNamesFrom(
