@@ -45,7 +45,7 @@ export class OpenApi {
   private readonly ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
   private readonly validators = new Map<string, ValidateFunction>();
 
-  constructor(file: 'webhook.yml' | 'messaging-api.yml') {
+  constructor(file: 'webhook.yml' | 'messaging-api.yml' | 'manage-audience.yml') {
     this.spec = parse(readFileSync(join(OPENAPI_DIR, file), 'utf8')) as Spec;
     this.ajv.addSchema({ components: stripDiscriminators(this.spec.components) }, 'spec');
   }

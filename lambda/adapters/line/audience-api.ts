@@ -131,6 +131,15 @@ export class LineAudienceApi implements AudienceApi, NarrowcastApi {
     };
   }
 
+  /** This month's message allowance left, or undefined when the plan has no limit. */
+  async remainingQuota(): Promise<number | undefined> {
+    const [quota, used] = await Promise.all([
+      this.send(({ messaging }) => messaging.getMessageQuota()),
+      this.send(({ messaging }) => messaging.getMessageQuotaConsumption()),
+    ]);
+    return quota.type === 'limited' ? (quota.value ?? 0) - used.totalUsage : undefined;
+  }
+
   /** One request with the current token (once more with a new one on 401), bounded in time. */
   private async send<T>(
     request: (clients: NonNullable<LineAudienceApi['clients']>) => Promise<T>,

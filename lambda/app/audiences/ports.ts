@@ -25,6 +25,8 @@ export interface NarrowcastApi {
   /** Sends once per `retryKey` (a UUID), to the audience, within what is left of the month's quota. */
   narrowcast(audienceGroupId: number, messages: Message[], retryKey: string): Promise<NarrowcastAccepted>;
   narrowcastProgress(requestId: string): Promise<NarrowcastProgress>;
+  /** This month's message allowance left, or undefined when the plan has no limit. */
+  remainingQuota(): Promise<number | undefined>;
 }
 
 /** The audiences this product made (the audiences table): no user ids, only how each was chosen. */

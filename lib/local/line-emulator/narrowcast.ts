@@ -46,8 +46,11 @@ export function narrowcastRoutes(
       const audience = audiences.byId.get(recipient.audienceGroupId as number);
       if (!audience) throw invalid('recipient.audienceGroupId', 'audience group not found');
       const status = audiences.status(audience);
-      if (status !== 'READY')
-        throw invalid('recipient.audienceGroupId', `The audience is not ready (status ${status})`);
+      if (status !== 'READY') {
+        throw new HttpError(400, `The audience is not ready (status ${status})`, [
+          { message: `audience status ${status}`, property: 'recipient.audienceGroupId' },
+        ]);
+      }
       const limit = (body.limit ?? {}) as { max?: unknown; upToRemainingQuota?: unknown };
       if (
         !Audiences.allow(
