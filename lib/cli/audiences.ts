@@ -104,7 +104,7 @@ export async function audiencesCommand(
     source = parsed(() =>
       values.groups !== undefined
         ? { groups: parseGroupIds(values.groups) }
-        : { belowReach: parseBelowReach(values['below-reach']!) },
+        : { belowReach: parseBelowReach(values['below-reach'] ?? '') },
     );
   } else if (command === 'refresh') {
     if (!id || !/^\d+$/.test(id))
@@ -121,7 +121,7 @@ export async function audiencesCommand(
   try {
     if (source) {
       const created = await createAudience(
-        { name: values.name!, source, friendsOnly: values['friends-only'] },
+        { name: values.name ?? '', source, friendsOnly: values['friends-only'] },
         deps,
       ).catch((error: unknown) => Promise.reject(asUsage(error)));
       print(

@@ -94,7 +94,7 @@ export async function narrowcastCommand(
 
   const line = await connectAudiences(values, env);
   const deps = narrowcastDepsFor({ ...connection, line, env });
-  let id = campaignId;
+  let id = campaignId ?? '';
   if (command === 'start') {
     if (!values.audience || !/^\d+$/.test(values.audience))
       throw new UsageError('start needs --audience <audienceGroupId> (npm run audiences -- list)');
@@ -134,7 +134,7 @@ export async function narrowcastCommand(
     return 0;
   }
   let last = '';
-  const final = await followNarrowcast(id!, deps, (c) => {
+  const final = await followNarrowcast(id, deps, (c) => {
     if (values.json || c.status === last) return;
     last = c.status;
     out(`campaign ${c.campaignId}: ${c.status}${c.reason ? ` (${c.reason})` : ''}`);

@@ -32,8 +32,11 @@ export class DynamoDbNarrowcastStore implements NarrowcastStore {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       const existing = await this.get(campaign.campaignId);
-      if (!existing)
-        throw new Error(`campaign ${campaign.campaignId} exists and is not a narrowcast; pick another --id`);
+      if (!existing) {
+        throw new Error(`campaign ${campaign.campaignId} exists and is not a narrowcast; pick another --id`, {
+          cause: error,
+        });
+      }
       return existing;
     }
   }

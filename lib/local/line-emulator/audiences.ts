@@ -99,7 +99,7 @@ export class Audiences {
 
   /** Counts one request against a limit of `max` per `windowMs`; false when over it (429). */
   static allow(times: number[], max: number, windowMs: number, now = Date.now()): boolean {
-    while (times.length > 0 && times[0]! <= now - windowMs) times.shift();
+    while (times.length > 0 && (times[0] ?? now) <= now - windowMs) times.shift();
     if (times.length >= max) return false;
     times.push(now);
     return true;
