@@ -12,6 +12,7 @@ import { couponReplyMessages, welcomeMessages } from '../../lambda/domain/replie
 import { loadTemplates, renderMemberWelcome, type Templates } from '../../lambda/domain/templates';
 import { campaignMessages, defaultCampaignId } from '../cli/campaign';
 import { withLastActivity } from '../cli/groups';
+import { registerAudienceRoutes } from './audiences';
 import type { ConsoleDeps } from './deps';
 import { localOnly } from './security';
 import { fieldsFromForm, fieldsOf, overridesFrom, type TemplateFields } from './template-form';
@@ -239,6 +240,7 @@ export function createConsoleApp(deps: ConsoleDeps, port: number): Hono {
     return c.html(await showTemplates({ overrides, saved: overrides, json: text, done: true }));
   });
 
+  const audiences = registerAudienceRoutes(app, deps);
   const showCampaigns = async (
     extra: Parameters<typeof campaignsPage>[0]['estimate'],
     message?: { ok?: string; error?: string },
@@ -246,8 +248,9 @@ export function createConsoleApp(deps: ConsoleDeps, port: number): Hono {
     layout(
       'キャンペーン',
       campaignsPage({
-        campaigns: await deps.campaigns.list(),
+        campaigns: (await deps.campaigns.list()).filter((c) => c.kind !== 'narrowcast'),
         coupons: await deps.coupons.list(),
+        narrowcast: await audiences.narrowcastPart(),
         ...(extra && { estimate: extra }),
         ...(message && { message }),
       }),

@@ -10,6 +10,8 @@ import type { LineApi } from '../../lambda/adapters/line/line-api';
 import { planCampaign, sendPlanned, surveyCampaign } from '../../lambda/app/campaign/run-campaign';
 import type { Campaign, CampaignTuning } from '../../lambda/domain/campaign';
 import { campaignDepsFor } from '../cli/campaign';
+import type { LineAudienceApi } from '../../lambda/adapters/line/audience-api';
+import { type AudienceConsole, audienceConsole } from './audiences';
 
 /** Everything the console's pages call: the same adapters and use cases as the CLIs. */
 export interface ConsoleDeps {
@@ -29,6 +31,8 @@ export interface ConsoleDeps {
     tuning?: CampaignTuning,
   ): Promise<void>;
   now(): Date;
+  /** Audiences and narrowcasts (lib/console/audiences.ts), when LINE's audience API is connected. */
+  audiences?: AudienceConsole;
 }
 
 export function consoleDeps(options: {
@@ -38,6 +42,7 @@ export function consoleDeps(options: {
   /** With a function name (`--aws`), campaigns go through the stack's planner, as the CLI sends them. */
   campaignFunction?: string;
   log(line: string): void;
+  audienceLine?: LineAudienceApi;
 }): ConsoleDeps {
   const { client, tables, line } = options;
   const registry = new DynamoDbGroupRegistry({ client, tables, eventRetentionDays: 90 });
@@ -52,6 +57,9 @@ export function consoleDeps(options: {
     settings: new DynamoDbSettingsStore(client, tables.settings),
     line,
     now: () => new Date(),
+    ...(options.audienceLine && {
+      audiences: audienceConsole({ client, tables, line: options.audienceLine, log: options.log }),
+    }),
     async startCampaign(spec, tuning) {
       const deps = campaignDeps(tuning);
       if (options.campaignFunction) {

@@ -84,6 +84,20 @@ export class DynamoDbNarrowcastStore implements NarrowcastStore {
     return updated;
   }
 
+  async list(): Promise<NarrowcastCampaign[]> {
+    const found: NarrowcastCampaign[] = [];
+    const pages = paginateScan(
+      { client: this.client },
+      {
+        TableName: this.tableName,
+        FilterExpression: 'kind = :narrowcast',
+        ExpressionAttributeValues: { ':narrowcast': 'narrowcast' },
+      },
+    );
+    for await (const page of pages) found.push(...((page.Items ?? []) as NarrowcastCampaign[]));
+    return found.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  }
+
   async due(now: Date): Promise<NarrowcastCampaign[]> {
     const found: NarrowcastCampaign[] = [];
     // An operator's campaigns are tens: a filtered Scan costs less than an index kept for them.

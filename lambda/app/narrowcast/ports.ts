@@ -10,4 +10,6 @@ export interface NarrowcastStore {
   update(campaignId: string, fields: NarrowcastUpdate): Promise<NarrowcastCampaign>;
   /** Unfinished narrowcasts whose next check is due by `now` (the follower's work). */
   due(now: Date): Promise<NarrowcastCampaign[]>;
+  /** Every narrowcast, newest first (the console's list). */
+  list(): Promise<NarrowcastCampaign[]>;
 }

@@ -9,6 +9,7 @@ const NAV = [
   ['/groups', 'グループ'],
   ['/coupons', 'クーポン'],
   ['/campaigns', 'キャンペーン'],
+  ['/audiences', 'オーディエンス'],
 ] as const;
 
 /** Every page: the same head, navigation and styles; the body is already escaped by `html`. */
