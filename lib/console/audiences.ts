@@ -54,7 +54,9 @@ export function audienceConsole(options: {
       if (following.has(campaignId)) return;
       following.add(campaignId);
       void followNarrowcast(campaignId, narrowcast)
-        .catch((error: unknown) => options.log(`narrowcast ${campaignId} stopped: ${(error as Error).message}`))
+        .catch((error: unknown) =>
+          options.log(`narrowcast ${campaignId} stopped: ${(error as Error).message}`),
+        )
         .finally(() => following.delete(campaignId));
     },
   };
@@ -62,7 +64,9 @@ export function audienceConsole(options: {
 
 /** An operator's input the rules refuse: shown on the page (400), nothing written. */
 const refused = (error: unknown) =>
-  error instanceof InvalidAudienceError || error instanceof UnknownAudienceError ? (error as Error).message : undefined;
+  error instanceof InvalidAudienceError || error instanceof UnknownAudienceError
+    ? (error as Error).message
+    : undefined;
 
 /**
  * `/audiences` (list, create from chats or by reach, refresh) and narrowcasts from `/campaigns`
@@ -104,7 +108,10 @@ export function registerAudienceRoutes(
       const source: AudienceSource = form.groups
         ? { groups: parseGroupIds(form.groups) }
         : { belowReach: parseBelowReach(form.belowReach) };
-      const created = await createAudience({ name: form.name, source, friendsOnly: form.friendsOnly }, a.audiences);
+      const created = await createAudience(
+        { name: form.name, source, friendsOnly: form.friendsOnly },
+        a.audiences,
+      );
       return c.html(
         await showAudiences({
           ok: `オーディエンス ${created.audienceGroupId} を作成しました: ${created.userCount} 人をアップロード（${created.status}）`,
@@ -157,7 +164,9 @@ export function registerAudienceRoutes(
     const campaignId = c.req.param('campaignId');
     return c.html(layout(`ナローキャスト ${campaignId}`, await progress(campaignId), '/campaigns'));
   });
-  app.get('/narrowcasts/:campaignId/progress', async (c) => c.html(await progress(c.req.param('campaignId'))));
+  app.get('/narrowcasts/:campaignId/progress', async (c) =>
+    c.html(await progress(c.req.param('campaignId'))),
+  );
 
   return {
     async narrowcastPart() {

@@ -50,11 +50,17 @@ export function audiencesPage(options: {
               <td>${ORIGIN_LABELS[a.origin]} <code>${a.origin}</code></td>
               <td>${a.expiresAt ?? '-'}</td>
               <td>
-                ${a.origin === 'line-groups'
-                  ? html`<form class="inline" method="post" action="/audiences/${a.audienceGroupId}/refresh">
-                      <button>新しいメンバーを追加</button>
-                    </form>`
-                  : ''}
+                ${
+                  a.origin === 'line-groups'
+                    ? html`<form
+                        class="inline"
+                        method="post"
+                        action="/audiences/${a.audienceGroupId}/refresh"
+                      >
+                        <button>新しいメンバーを追加</button>
+                      </form>`
+                    : ''
+                }
               </td>
             </tr>`,
         )}
@@ -62,7 +68,9 @@ export function audiencesPage(options: {
     </table>
     <h2>トークのメンバーからオーディエンスを作る</h2>
     <form method="post" action="/audiences" id="create-audience">
-      <label>名前（120 文字まで） <input name="name" value="${f.name ?? ''}" required maxlength="120" /></label>
+      <label
+        >名前（120 文字まで） <input name="name" value="${f.name ?? ''}" required maxlength="120"
+      /></label>
       <label
         >グループ ID（カンマ区切り） <code>--groups</code>
         <input name="groups" value="${f.groups ?? ''}" placeholder="C…,C…"
@@ -72,8 +80,8 @@ export function audiencesPage(options: {
         <input name="belowReach" value="${f.belowReach ?? ''}" inputmode="decimal"
       /></label>
       <label
-        ><input type="checkbox" name="friendsOnly" value="1" ${f.friendsOnly ? 'checked' : ''} />
-        友だちのみ <code>--friends-only</code></label
+        ><input type="checkbox" name="friendsOnly" value="1" ${f.friendsOnly ? 'checked' : ''} /> 友だちのみ
+        <code>--friends-only</code></label
       >
       <button>アップロードして作成</button>
     </form>
@@ -141,7 +149,10 @@ export function narrowcastProgress(campaignId: string, c: NarrowcastCampaign | u
     ${live ? html`hx-get="/narrowcasts/${encodeURIComponent(campaignId)}/progress" hx-trigger="every 1s" hx-swap="outerHTML"` : ''}
   >
     <p>状態 <code id="narrowcast-status">${c?.status ?? '-'}</code></p>
-    <p>オーディエンス <code>${c?.audienceGroupId ?? '-'}</code> / requestId <code id="request-id">${c?.requestId ?? '-'}</code></p>
+    <p>
+      オーディエンス <code>${c?.audienceGroupId ?? '-'}</code> / requestId
+      <code id="request-id">${c?.requestId ?? '-'}</code>
+    </p>
     <p>
       <span class="card" data-count="targetCount">対象 <strong>${c?.targetCount ?? '-'}</strong></span>
       <span class="card" data-count="successCount">成功 <strong>${c?.successCount ?? '-'}</strong></span>
