@@ -15,6 +15,7 @@ export function buildApp(app: App): LineGroupsStack {
       : undefined,
     waf: booleanContext(app, 'waf'),
     heartbeatHours: hoursContext(app, 'heartbeatHours'),
+    audienceReadyTimeoutHours: hoursContext(app, 'audienceReadyTimeoutHours'),
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return stack;

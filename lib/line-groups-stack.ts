@@ -7,6 +7,7 @@ import type { Construct } from 'constructs';
 import { environmentFor, tableDefinitions, type TableRole } from '../lambda/adapters/dynamodb/tables';
 import { CampaignFanOut } from './constructs/campaign-fanout';
 import { InboxProcessing } from './constructs/inbox-processing';
+import { NarrowcastFollower } from './constructs/narrowcast-follower';
 import { grantLineSecret, type LineSecretAccess } from './constructs/line-secret';
 import { NodeFunction } from './constructs/node-function';
 import { OperatorAlarms } from './constructs/operator-alarms';
@@ -25,6 +26,8 @@ export interface LineGroupsStackProps extends StackProps {
   waf?: boolean;
   /** Alarm when no webhook event arrived in this many hours (default 24; 0: no such alarm). */
   heartbeatHours?: number;
+  /** How long a narrowcast waits for its audience to become READY (default 24). */
+  audienceReadyTimeoutHours?: number;
 }
 
 /** Everything line-groups runs on in one AWS account: `cdk deploy` is all ops run. */
@@ -112,7 +115,21 @@ export class LineGroupsStack extends Stack {
       pushesPerSecondPerWorker: 200,
     });
 
+    if (props.audienceReadyTimeoutHours !== undefined && !(props.audienceReadyTimeoutHours > 0))
+      throw new Error('audienceReadyTimeoutHours must be above 0: a narrowcast needs time to wait for LINE');
+    const narrowcasts = new NarrowcastFollower(this, 'Narrowcasts', {
+      tables,
+      environment,
+      lineSecret: lineSecretAccess,
+      audienceReadyTimeoutHours: props.audienceReadyTimeoutHours ?? 24,
+    });
+
     const alarms = new OperatorAlarms(this, 'Alarms', { email: props.alarmEmail });
+    alarms.alarmOnAny(
+      'NarrowcastFailed',
+      OperatorAlarms.appMetric('narrowcastsFailed'),
+      'A narrowcast campaign failed (LINE said failed, or its audience never became READY). See: npm run campaign -- status <campaignId> --aws',
+    );
     alarms.alarmOnAny(
       'GroupEjected',
       OperatorAlarms.appMetric('groupsEjected'),
@@ -247,6 +264,7 @@ export class LineGroupsStack extends Stack {
       InboxSweeper: processing.sweeper,
       CampaignPlanner: campaigns.planner,
       CampaignWorker: campaigns.worker,
+      NarrowcastFollower: narrowcasts.fn,
     })) {
       alarms.alarmOnAny(
         `${name}Errors`,

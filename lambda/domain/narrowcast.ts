@@ -64,6 +64,13 @@ export function narrowcastStatusView(c: NarrowcastCampaign) {
   };
 }
 
+/** AUDIENCE_READY_TIMEOUT_HOURS (default 24): how long a narrowcast waits for its audience to be READY. */
+export function audienceReadyTimeoutMs(env: Record<string, string | undefined>): number {
+  const hours = Number(env.AUDIENCE_READY_TIMEOUT_HOURS || 24);
+  if (!(hours > 0)) throw new Error('AUDIENCE_READY_TIMEOUT_HOURS must be a number of hours above 0');
+  return hours * 3_600_000;
+}
+
 /** How long to wait before the next check: doubling from `firstMs`, at most `maxMs`. */
 export interface Backoff {
   firstMs: number;

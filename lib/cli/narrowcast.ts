@@ -11,6 +11,7 @@ import {
 } from '../../lambda/app/narrowcast/run-narrowcast';
 import { loadTemplates } from '../../lambda/domain/templates';
 import {
+  audienceReadyTimeoutMs,
   defaultNarrowcastId,
   type NarrowcastCampaign,
   narrowcastMessages,
@@ -24,13 +25,6 @@ export const narrowcastUsage = `  npm run campaign -- start --audience <audience
       narrowcasts one to one to everyone in the audience (npm run audiences -- list), once: waits while
       LINE prepares the audience (waiting_for_audience), sends within the quota left, follows LINE's
       progress to succeeded or failed. Run the same command again (or resume <id>) after an interruption.`;
-
-/** AUDIENCE_READY_TIMEOUT_HOURS (default 24): how long a narrowcast waits for its audience. */
-export function audienceReadyTimeoutMs(env: NodeJS.ProcessEnv): number {
-  const hours = Number(env.AUDIENCE_READY_TIMEOUT_HOURS || 24);
-  if (!(hours > 0)) throw new Error(`AUDIENCE_READY_TIMEOUT_HOURS must be a number of hours above 0`);
-  return hours * 3_600_000;
-}
 
 /** A narrowcast followed from this process (this CLI, the console). */
 export function narrowcastDepsFor(options: {
