@@ -5,7 +5,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import type { TableRole } from '../../lambda/adapters/dynamodb/tables';
+import { NARROWCASTS_DUE_INDEX, type TableRole } from '../../lambda/adapters/dynamodb/tables';
 import { grantLineSecret, type LineSecretAccess } from './line-secret';
 import { NodeFunction } from './node-function';
 
@@ -19,8 +19,8 @@ export interface NarrowcastFollowerProps {
 
 /**
  * What a narrowcast campaign needs on AWS: a function every minute that takes each due campaign
- * one step (wait for the audience, send once, follow LINE's progress). It reads and updates only
- * the campaigns table and calls only LINE; one request a minute at most per campaign.
+ * one step (wait for the audience, send once, follow LINE's progress). It queries, reads and
+ * updates only the campaigns table and calls only LINE; one request a minute at most per campaign.
  */
 export class NarrowcastFollower extends Construct {
   readonly fn: lambda.IFunction;
@@ -42,11 +42,18 @@ export class NarrowcastFollower extends Construct {
       targets: [new targets.LambdaFunction(fn, { retryAttempts: 0 })],
     });
     grantLineSecret(fn, props.lineSecret);
-    // Scan: the due narrowcasts among an operator's tens of campaigns; no write but an update.
+    // The due narrowcasts through their sparse index; no write but an update of one.
+    const campaigns = props.tables.campaigns.tableArn;
     fn.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: ['dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
-        resources: [props.tables.campaigns.tableArn],
+        actions: ['dynamodb:Query'],
+        resources: [`${campaigns}/index/${NARROWCASTS_DUE_INDEX}`],
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        resources: [campaigns],
       }),
     );
     this.fn = fn;

@@ -37,14 +37,23 @@ describe('the narrowcast follower', () => {
     );
   });
 
-  it('may only scan, read and update the campaigns table (and read the LINE secret): nothing else', () => {
+  it('may only query its index, read and update the campaigns table (and read the LINE secret): nothing else', () => {
     const policies = Object.values(template.findResources('AWS::IAM::Policy')) as Policy[];
     const follower = policies.filter((p) => /^NarrowcastsFunction/.test(p.Properties.PolicyName));
     const statements = follower.flatMap((p) => p.Properties.PolicyDocument.Statement);
     const dynamo = statements.filter((s) => JSON.stringify(s.Action).includes('dynamodb:'));
     expect(dynamo).toEqual([
       expect.objectContaining({
-        Action: ['dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        Action: 'dynamodb:Query',
+        Resource: {
+          'Fn::Join': [
+            '',
+            [{ 'Fn::GetAtt': [expect.stringMatching(/^RegistryCampaigns/), 'Arn'] }, '/index/narrowcastsDue'],
+          ],
+        },
+      }),
+      expect.objectContaining({
+        Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
         Resource: { 'Fn::GetAtt': [expect.stringMatching(/^RegistryCampaigns/), 'Arn'] },
       }),
     ]);

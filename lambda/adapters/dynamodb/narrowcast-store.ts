@@ -2,10 +2,12 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
+  paginateQuery,
   paginateScan,
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { NARROWCASTS_DUE_INDEX } from './tables';
 import type { NarrowcastStore } from '../../app/narrowcast/ports';
 import type { NarrowcastCampaign, NarrowcastUpdate } from '../../domain/narrowcast';
 
@@ -13,8 +15,13 @@ const campaignIsNew = 'attribute_not_exists(campaignId)';
 /** A finished narrowcast stays finished: a late follower never reopens it. */
 const notFinished = '#status IN (:waiting, :sending)';
 
-const asNarrowcast = (item: Record<string, unknown> | undefined) =>
-  item?.kind === 'narrowcast' ? (item as unknown as NarrowcastCampaign) : undefined;
+/** The index key is the store's business, never part of a campaign. */
+const asNarrowcast = (item: Record<string, unknown> | undefined) => {
+  if (item?.kind !== 'narrowcast') return undefined;
+  const { followDue: _followDue, ...campaign } = item;
+  return campaign as unknown as NarrowcastCampaign;
+};
+const DUE = 'due';
 
 /** Narrowcast campaigns in the campaigns table (`kind: narrowcast`), beside the push ones. */
 export class DynamoDbNarrowcastStore implements NarrowcastStore {
@@ -26,7 +33,11 @@ export class DynamoDbNarrowcastStore implements NarrowcastStore {
   async createOrGet(campaign: NarrowcastCampaign): Promise<NarrowcastCampaign> {
     try {
       await this.client.send(
-        new PutCommand({ TableName: this.tableName, Item: campaign, ConditionExpression: campaignIsNew }),
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...campaign, followDue: DUE },
+          ConditionExpression: campaignIsNew,
+        }),
       );
       return campaign;
     } catch (error) {
@@ -49,7 +60,9 @@ export class DynamoDbNarrowcastStore implements NarrowcastStore {
   }
 
   async update(campaignId: string, fields: NarrowcastUpdate): Promise<NarrowcastCampaign> {
-    const entries = Object.entries(fields);
+    // A finished narrowcast leaves the follower's index.
+    const finished = fields.status === 'succeeded' || fields.status === 'failed';
+    const entries = Object.entries({ ...fields, ...(finished && { followDue: undefined }) });
     const set = entries.filter(([, v]) => v !== undefined);
     const remove = entries.filter(([, v]) => v === undefined);
     const { Attributes } = await this.client
@@ -94,28 +107,30 @@ export class DynamoDbNarrowcastStore implements NarrowcastStore {
         ExpressionAttributeValues: { ':narrowcast': 'narrowcast' },
       },
     );
-    for await (const page of pages) found.push(...((page.Items ?? []) as NarrowcastCampaign[]));
+    for await (const page of pages)
+      for (const item of page.Items ?? []) {
+        const campaign = asNarrowcast(item);
+        if (campaign) found.push(campaign);
+      }
     return found.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   }
 
   async due(now: Date): Promise<NarrowcastCampaign[]> {
     const found: NarrowcastCampaign[] = [];
-    // An operator's campaigns are tens: a filtered Scan costs less than an index kept for them.
-    const pages = paginateScan(
+    const pages = paginateQuery(
       { client: this.client },
       {
         TableName: this.tableName,
-        FilterExpression: `kind = :narrowcast AND ${notFinished} AND nextCheckAt <= :now`,
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':narrowcast': 'narrowcast',
-          ':waiting': 'waiting_for_audience',
-          ':sending': 'sending',
-          ':now': now.toISOString(),
-        },
+        IndexName: NARROWCASTS_DUE_INDEX,
+        KeyConditionExpression: 'followDue = :due AND nextCheckAt <= :now',
+        ExpressionAttributeValues: { ':due': DUE, ':now': now.toISOString() },
       },
     );
-    for await (const page of pages) found.push(...((page.Items ?? []) as NarrowcastCampaign[]));
+    for await (const page of pages)
+      for (const item of page.Items ?? []) {
+        const campaign = asNarrowcast(item);
+        if (campaign) found.push(campaign);
+      }
     return found;
   }
 }

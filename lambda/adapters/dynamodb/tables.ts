@@ -47,6 +47,8 @@ export const NAMES_DUE_INDEX = 'namesDue';
 export const CHECKS_DUE_INDEX = 'checksDue';
 /** Sparse, on the chat reach table: active chats by reach, lowest first. */
 export const BY_REACH_INDEX = 'byReach';
+/** Sparse, on the campaigns table: unfinished narrowcasts by their next check (the follower's work). */
+export const NARROWCASTS_DUE_INDEX = 'narrowcastsDue';
 
 export const groupsTable: TableDefinition = {
   partitionKey: { name: 'groupId', type: 'S' },
@@ -196,7 +198,15 @@ export const settingsTable: TableDefinition = {
 /** One item per operator campaign. */
 export const campaignsTable: TableDefinition = {
   partitionKey: { name: 'campaignId', type: 'S' },
-  globalSecondaryIndexes: [],
+  globalSecondaryIndexes: [
+    {
+      // Keyed only while a narrowcast is unfinished: push campaigns and finished ones are not in it.
+      indexName: NARROWCASTS_DUE_INDEX,
+      partitionKey: { name: 'followDue', type: 'S' },
+      sortKey: { name: 'nextCheckAt', type: 'S' },
+      projection: 'all',
+    },
+  ],
 };
 
 /** One item per (campaign, group): intent, then result. Makes each push happen once. */
