@@ -1,3 +1,4 @@
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { audiencesCommand } from '../../lib/cli/audiences';
 import { campaignCommand } from '../../lib/cli/campaign';
 import { UsageError } from '../../lib/cli/usage-error';
@@ -168,6 +169,25 @@ describe('audiences create --groups A,B --friends-only, then a narrowcast campai
       added: 0,
       userCount: 2,
     });
+  });
+
+  it('the audiences table keeps no user id: only how each audience was chosen', async () => {
+    const { Items = [] } = await h.documents.send(new ScanCommand({ TableName: h.tables.audiences }));
+    expect(Items.length).toBeGreaterThan(0);
+    for (const item of Items) {
+      expect(Object.keys(item).sort()).toEqual(
+        [
+          'audienceGroupId',
+          'createdAt',
+          'description',
+          'friendsOnly',
+          'source',
+          'uploadedUntil',
+          'userCount',
+        ].sort(),
+      );
+      expect(JSON.stringify(item)).not.toMatch(/U[0-9a-f]{32}/);
+    }
   });
 
   it('bad input is a usage error that names the problem, and nothing is uploaded', async () => {
