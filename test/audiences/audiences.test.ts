@@ -144,6 +144,33 @@ describe('audiences create --groups A,B --friends-only, then a narrowcast campai
     expect(sent?.recipients).toEqual([friend]);
   }, 30_000);
 
+  it('--message sends a template by name before the coupon', async () => {
+    const friend = newUserId();
+    await control(h, 'PUT', `/emulator/friends/${friend}`, { friend: true });
+    const tag = (await control(h, 'POST', '/emulator/audiences', {
+      description: 'card',
+      userIds: [friend],
+    })) as {
+      audienceGroupId: number;
+    };
+    const couponId = await runningCoupon(h);
+    const result = await cliJson(h, campaignCommand, [
+      'start',
+      '--audience',
+      String(tag.audienceGroupId),
+      '--message',
+      'friendCard',
+      '--coupon',
+      couponId,
+    ]);
+    expect(result).toMatchObject({ status: 'succeeded', successCount: 1 });
+    const [sent] = await narrowcastsOf(h, tag.audienceGroupId);
+    expect(sent?.messages.map((m) => m.type)).toEqual(['flex', 'coupon']);
+    await expect(
+      cli(h, campaignCommand, ['start', '--audience', String(tag.audienceGroupId), '--message', 'nope']),
+    ).rejects.toThrow('no template "nope"');
+  }, 30_000);
+
   it('refresh adds only the members who joined since; again, nothing', async () => {
     const group = newGroupId();
     const [first, later] = [newUserId(), newUserId()];

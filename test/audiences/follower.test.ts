@@ -17,6 +17,7 @@ import {
   follows,
   narrowcastDeps,
   narrowcastsOf,
+  restore,
 } from './support';
 
 let h: Harness;
@@ -117,6 +118,43 @@ describe('audiences at size and by reach', () => {
     ]);
     expect((await audienceUsers(h, created.audienceGroupId))?.length).toBe(10_001);
   }, 60_000);
+
+  it("LINE's 60 creations a minute: the emulator answers 429 past it; a 429 with Retry-After is waited out, the audience made once", async () => {
+    const options = h.line.state.audiences.options;
+    const saved = { ...options };
+    try {
+      Object.assign(options, { uploadsPerMinute: 1 });
+      h.line.state.audiences.uploadTimes.length = 0;
+      const api = audienceApi(h);
+      await api.createAudience('first', [newUserId()]);
+      await expect(api.createAudience('second', [newUserId()])).rejects.toMatchObject({ status: 429 });
+    } finally {
+      restore(options, saved);
+      h.line.state.audiences.uploadTimes.length = 0;
+    }
+    const groupId = newGroupId();
+    const member = newUserId();
+    await h.post([webhookEvents.join(groupId, { timestamp: Date.now() - 7_200_000 })]);
+    await h.post([webhookEvents.memberJoined(groupId, [member], { timestamp: Date.now() - 1000 })]);
+    h.line.state.faults.push({
+      match: 'POST /v2/bot/audienceGroup/upload',
+      status: 429,
+      retryAfterSeconds: 1,
+      count: 1,
+    });
+    const before = h.line.state.audiences.byId.size;
+    const started = Date.now();
+    const created = await cliJson(h, audiencesCommand, [
+      'create',
+      '--name',
+      'after 429',
+      '--groups',
+      groupId,
+    ]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    expect(h.line.state.audiences.byId.size).toBe(before + 1);
+    expect(await audienceUsers(h, created.audienceGroupId as number)).toEqual([member]);
+  }, 30_000);
 
   it('--below-reach takes the active chats whose reach is under the share', async () => {
     const [low, high] = [newGroupId(), newGroupId()];

@@ -8,7 +8,7 @@ import {
 import { newUserId } from '../../lib/local/simulator/webhook-events';
 import { runningCoupon } from '../support/campaign-fixtures';
 import { startHarness, type Harness } from '../support/webhook-harness';
-import { audienceApi, cliEnv, control, narrowcastDeps, narrowcastsOf } from './support';
+import { audienceApi, cliEnv, control, narrowcastDeps, narrowcastsOf, restore } from './support';
 
 /** A narrowcast happens once whatever happens to the process, and LINE's limits are waited out. */
 let h: Harness;
@@ -126,7 +126,7 @@ describe('a narrowcast campaign killed or refused at any point still narrowcasts
           (await narrowcastsOf(h, two.audienceGroupId)).length,
       ).toBe(2);
     } finally {
-      Object.assign(options, saved);
+      restore(options, saved);
     }
   }, 30_000);
 
@@ -157,7 +157,7 @@ describe('a narrowcast campaign killed or refused at any point still narrowcasts
       expect(await advanceNarrowcast(final, deps)).toEqual(final);
       expect(h.recorder.metric('narrowcastsFailed')).toBeGreaterThan(0);
     } finally {
-      Object.assign(options, saved);
+      restore(options, saved);
     }
   }, 30_000);
 });

@@ -93,3 +93,9 @@ export const audienceUsers = async (h: Harness, audienceGroupId: number) =>
   ((await control(h, 'GET', '/emulator/audiences')) as { audienceGroupId: number; userIds: string[] }[]).find(
     (a) => a.audienceGroupId === audienceGroupId,
   )?.userIds;
+
+/** Puts the emulator's options back as they were: keys added since are removed. */
+export function restore<T extends object>(options: T, saved: T): void {
+  for (const key of Object.keys(options)) Reflect.deleteProperty(options, key);
+  Object.assign(options, saved);
+}
