@@ -59,7 +59,7 @@ export function narrowcastStatusView(c: NarrowcastCampaign) {
     targetCount: c.targetCount ?? null,
     successCount: c.successCount ?? null,
     failureCount: c.failureCount ?? null,
-    audienceGroupId: c.audienceGroupId,
+    // Beyond the keys only when there is something to explain (a failure, a wait).
     ...(c.reason !== undefined && { reason: c.reason }),
   };
 }

@@ -82,7 +82,6 @@ describe('audiences create --groups A,B --friends-only, then a narrowcast campai
       targetCount: 3,
       successCount: 3,
       failureCount: 0,
-      audienceGroupId,
     });
     // It waited: READY 2 s after the upload, and nothing was sent before.
     const narrowcasts = await narrowcastsOf(h, audienceGroupId);
