@@ -23,7 +23,7 @@ describeContract('audiences and narrowcasts, against manage-audience.yml and mes
       monthlyQuota: 1000,
       audiences: {
         readySeconds: 1,
-        narrowcastPhaseMs: 150,
+        narrowcastPhaseMs: 500,
         narrowcastsPerWindow: 2,
         narrowcastWindowMs: 60_000,
       },
@@ -103,9 +103,9 @@ describeContract('audiences and narrowcasts, against manage-audience.yml and mes
     const repeated = await narrowcast(key);
     const progress = async () => answer('GET', `/v2/bot/message/progress/narrowcast?requestId=${requestId}`);
     const phases = [await progress()];
-    await sleep(170);
+    await sleep(550);
     phases.push(await progress());
-    await sleep(170);
+    await sleep(550);
     phases.push(await progress());
     const late = [
       sent,
