@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Hono } from 'hono';
+import { html } from 'hono/html';
 import type { DynamoDbCouponStore } from '../../lambda/adapters/dynamodb/coupon-store';
 import type { DynamoDbSettingsStore } from '../../lambda/adapters/dynamodb/settings-store';
 import type { TableRole } from '../../lambda/adapters/dynamodb/tables';
@@ -171,12 +172,18 @@ export function registerAudienceRoutes(
   return {
     async narrowcastPart() {
       if (!a) return '';
-      const [audiences, coupons, narrowcasts, remainingQuota] = await Promise.all([
+      // LINE unreachable must not take the push campaigns' page down with it.
+      const read = await Promise.all([
         listAudiences(a.audiences),
         deps.coupons.list(),
         a.narrowcast.store.list(),
         a.narrowcast.line.remainingQuota(),
-      ]);
+      ]).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+      if (read instanceof Error)
+        return html`<p class="error" id="narrowcast">
+          LINE のオーディエンスを読めませんでした: ${read.message}
+        </p>`;
+      const [audiences, coupons, narrowcasts, remainingQuota] = read;
       return narrowcastSection({
         audiences,
         coupons,

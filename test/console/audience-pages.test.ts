@@ -85,6 +85,17 @@ describeBrowser('console: audiences and narrowcasts', () => {
     expect(await page.locator('#request-id').textContent()).toBe(sent?.requestId);
   }, 60_000);
 
+  it("LINE's audience API failing leaves /campaigns up: the push form stays, the narrowcast part says why", async () => {
+    h.line.state.faults.push({ match: 'GET /v2/bot/audienceGroup/list', status: 500, count: 5 });
+    const response = await page.goto(`${server.url}campaigns`);
+    expect(response?.status()).toBe(200);
+    expect(await page.locator('#narrowcast').textContent()).toContain(
+      'LINE のオーディエンスを読めませんでした',
+    );
+    expect(await page.locator('form[action="/campaigns/estimate"]').count()).toBe(1);
+    h.line.state.faults.length = 0;
+  }, 30_000);
+
   it("lists OA Manager's chat-tag audience as from LINE; a bad form is refused on the page and uploads nothing", async () => {
     const tag = (await control(h, 'POST', '/emulator/audiences', {
       description: '来店客',
