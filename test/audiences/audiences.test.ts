@@ -1,6 +1,7 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { audiencesCommand } from '../../lib/cli/audiences';
 import { campaignCommand } from '../../lib/cli/campaign';
+import { membersCommand } from '../../lib/cli/members';
 import { UsageError } from '../../lib/cli/usage-error';
 import { newGroupId, newUserId, webhookEvents } from '../../lib/local/simulator/webhook-events';
 import { runningCoupon } from '../support/campaign-fixtures';
@@ -214,6 +215,37 @@ describe('audiences create --groups A,B --friends-only, then a narrowcast campai
       );
       expect(JSON.stringify(item)).not.toMatch(/U[0-9a-f]{32}/);
     }
+  });
+
+  it('members export names the audiences a person may have been uploaded to; forget has nothing here to delete', async () => {
+    const [group, elsewhere] = [newGroupId(), newGroupId()];
+    const [person, other] = [newUserId(), newUserId()];
+    await h.post([
+      webhookEvents.join(group, { timestamp: Date.now() - hour }),
+      webhookEvents.join(elsewhere, { timestamp: Date.now() - hour }),
+    ]);
+    await h.post([
+      webhookEvents.memberJoined(group, [person], { timestamp: Date.now() - 1000 }),
+      webhookEvents.memberJoined(elsewhere, [other], { timestamp: Date.now() - 1000 }),
+    ]);
+    const mine = await cliJson(h, audiencesCommand, ['create', '--name', 'with them', '--groups', group]);
+    const notMine = await cliJson(h, audiencesCommand, [
+      'create',
+      '--name',
+      'without',
+      '--groups',
+      elsewhere,
+    ]);
+    const exported = (await cliJson(h, membersCommand, ['export', person])).held as Record<string, unknown[]>;
+    const ids = (exported.audiences as { audienceGroupId: number }[]).map((a) => a.audienceGroupId);
+    expect(ids).toContain(mine.audienceGroupId);
+    expect(ids).not.toContain(notMine.audienceGroupId);
+    const forgotten = (await cliJson(h, membersCommand, ['forget', person])).deleted as Record<
+      string,
+      number
+    >;
+    expect(forgotten.audiences).toBe(0);
+    expect(forgotten.members).toBe(1);
   });
 
   it('bad input is a usage error that names the problem, and nothing is uploaded', async () => {
