@@ -1,6 +1,6 @@
 import { DEFAULT_CAMPAIGN_FUNCTION } from '../lib/cli/campaign';
 import { parseCommandLine } from '../lib/cli/args';
-import { connect, connectLine, connectionOptions } from '../lib/cli/connection';
+import { connect, connectAudiences, connectLine, connectionOptions } from '../lib/cli/connection';
 import { consoleDeps } from '../lib/console/deps';
 import { startConsole } from '../lib/console/server';
 
@@ -26,6 +26,7 @@ async function main() {
     client,
     tables,
     line: await connectLine(values),
+    audienceLine: await connectAudiences(values),
     ...(values.aws && { campaignFunction: process.env.CAMPAIGN_FUNCTION || DEFAULT_CAMPAIGN_FUNCTION }),
     log: (line) => console.error(line),
   });

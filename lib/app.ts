@@ -17,6 +17,7 @@ export function buildApp(app: App): LineGroupsStack {
     heartbeatHours: hoursContext(app, 'heartbeatHours'),
     console: booleanContext(app, 'console'),
     consoleDomainPrefix: context('consoleDomainPrefix'),
+    audienceReadyTimeoutHours: hoursContext(app, 'audienceReadyTimeoutHours'),
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return stack;

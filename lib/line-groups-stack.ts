@@ -8,6 +8,7 @@ import { environmentFor, tableDefinitions, type TableRole } from '../lambda/adap
 import { CampaignFanOut } from './constructs/campaign-fanout';
 import { ConsoleSite } from './constructs/console-site';
 import { InboxProcessing } from './constructs/inbox-processing';
+import { NarrowcastFollower } from './constructs/narrowcast-follower';
 import { grantLineSecret, type LineSecretAccess } from './constructs/line-secret';
 import { NodeFunction } from './constructs/node-function';
 import { OperatorAlarms } from './constructs/operator-alarms';
@@ -30,6 +31,8 @@ export interface LineGroupsStackProps extends StackProps {
   console?: boolean;
   /** Its managed login's domain prefix (default line-groups-<account>). */
   consoleDomainPrefix?: string;
+  /** How long a narrowcast waits for its audience to become READY (default 24). */
+  audienceReadyTimeoutHours?: number;
 }
 
 /** Everything line-groups runs on in one AWS account: `cdk deploy` is all ops run. */
@@ -125,8 +128,21 @@ export class LineGroupsStack extends Stack {
         campaignPlanner: campaigns.planner,
         domainPrefix: props.consoleDomainPrefix ?? `line-groups-${this.account}`,
       });
+    if (props.audienceReadyTimeoutHours !== undefined && !(props.audienceReadyTimeoutHours > 0))
+      throw new Error('audienceReadyTimeoutHours must be above 0: a narrowcast needs time to wait for LINE');
+    const narrowcasts = new NarrowcastFollower(this, 'Narrowcasts', {
+      tables,
+      environment,
+      lineSecret: lineSecretAccess,
+      audienceReadyTimeoutHours: props.audienceReadyTimeoutHours ?? 24,
+    });
 
     const alarms = new OperatorAlarms(this, 'Alarms', { email: props.alarmEmail });
+    alarms.alarmOnAny(
+      'NarrowcastFailed',
+      OperatorAlarms.appMetric('narrowcastsFailed'),
+      'A narrowcast campaign failed (LINE said failed, or its audience never became READY). See: npm run campaign -- status <campaignId> --aws',
+    );
     alarms.alarmOnAny(
       'GroupEjected',
       OperatorAlarms.appMetric('groupsEjected'),
@@ -270,6 +286,7 @@ export class LineGroupsStack extends Stack {
       InboxSweeper: processing.sweeper,
       CampaignPlanner: campaigns.planner,
       CampaignWorker: campaigns.worker,
+      NarrowcastFollower: narrowcasts.fn,
     })) {
       alarms.alarmOnAny(
         `${name}Errors`,

@@ -401,7 +401,10 @@ export type MetricName =
   | 'campaignPushesSent'
   | 'campaignPushesFailed'
   | 'campaignsPausedForQuota'
-  | 'campaignsRefused';
+  | 'campaignsRefused'
+  | 'narrowcastsSent'
+  | 'narrowcastsSucceeded'
+  | 'narrowcastsFailed';
 
 export interface Telemetry {
   count(metric: MetricName, value?: number): void;

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Message } from './messages';
 
-/** How a campaign reaches groups; only `push` today (narrowcast will sit beside it). */
-export type CampaignKind = 'push';
+/** How a campaign reaches people: `push` to groups; `narrowcast` to an audience (domain/narrowcast.ts). */
+export type CampaignKind = 'push' | 'narrowcast';
 
 /**
  * Where a campaign is. A refused one (quota) is never written, so it never shows as running.

@@ -1,4 +1,5 @@
-import { LineApi } from '../adapters/line/line-api';
+import { LineAudienceApi } from '../adapters/line/audience-api';
+import { LineApi, type LineApiOptions } from '../adapters/line/line-api';
 import { statelessTokens } from '../adapters/line/token-source';
 import type { ChannelCredentials } from './secrets';
 
@@ -11,4 +12,22 @@ export function lineApiFor(credentials: ChannelCredentials, baseURL: string | un
       : { channelAccessToken }),
     ...(baseURL && { baseURL }),
   });
+}
+
+/** LINE's audiences and narrowcasts with the same credentials (its own tokens). */
+export function audienceApiFor(
+  credentials: ChannelCredentials,
+  baseURL: string | undefined,
+): LineAudienceApi {
+  return new LineAudienceApi(optionsFor(credentials, baseURL));
+}
+
+function optionsFor(credentials: ChannelCredentials, baseURL: string | undefined): LineApiOptions {
+  const { channelId, channelSecret, channelAccessToken } = credentials;
+  return {
+    ...(channelId
+      ? { tokens: statelessTokens({ channelId, channelSecret, ...(baseURL && { baseURL }) }) }
+      : { channelAccessToken }),
+    ...(baseURL && { baseURL }),
+  };
 }

@@ -26,6 +26,7 @@ import { loadTemplates, renderFriendCard } from '../../lambda/domain/templates';
 import { parseCommandLine } from './args';
 import { cliAudit } from './audit';
 import { connect, connectLine, connectionOptions } from './connection';
+import { narrowcastCommand, narrowcastUsage } from './narrowcast';
 import { progressBar } from './progress';
 import { UsageError } from './usage-error';
 
@@ -35,6 +36,7 @@ export const campaignUsage = `Usage:
   npm run campaign -- send --friend-card --below-reach <0..1> [--coupon <couponId>] [--id <campaignId>] [...]
   npm run campaign -- resume <campaignId> [--ignore-quota] [--concurrency <n>] [--rate <pushes per second>]
   npm run campaign -- status <campaignId>
+${narrowcastUsage}
 
 Sends the coupon (after the Flex message, if given) to every active group by push, once per
 group even when re-run or interrupted: run the same command again to finish what is left.
@@ -157,6 +159,7 @@ export async function campaignCommand(
       'ignore-quota': { type: 'boolean', default: false },
       concurrency: { type: 'string', default: '16' },
       rate: { type: 'string', default: '1000' },
+      audience: { type: 'string' },
     },
     campaignUsage,
     out,
@@ -166,6 +169,8 @@ export async function campaignCommand(
   const { client, tables } = connect(values, env);
   const store = new DynamoDbCampaignStore(client, tables);
   try {
+    const narrowcast = await narrowcastCommand(command, campaignIdArg, values, { client, tables }, out, env);
+    if (narrowcast !== undefined) return narrowcast;
     if (command === 'status') {
       if (!campaignIdArg) throw new UsageError('status: which campaign id?');
       const status = await campaignStatus(campaignIdArg, { store });

@@ -1,9 +1,10 @@
 import { documentClient } from '../../lambda/adapters/dynamodb/document-client';
 import { tableNamesFrom } from '../../lambda/adapters/dynamodb/tables';
 import type { LineApi } from '../../lambda/adapters/line/line-api';
-import { lineApiFor } from '../../lambda/runtime/line-client';
+import type { LineAudienceApi } from '../../lambda/adapters/line/audience-api';
+import { audienceApiFor, lineApiFor } from '../../lambda/runtime/line-client';
 import { loadConfig } from '../../lambda/config';
-import { channelCredentials } from '../../lambda/runtime/secrets';
+import { type ChannelCredentials, channelCredentials } from '../../lambda/runtime/secrets';
 import { localDefaults, localDynamoDbEndpoint, localLineEmulatorUrl } from '../local/defaults';
 
 export interface ConnectionFlags {
@@ -31,6 +32,23 @@ export async function connectLine(
   flags: ConnectionFlags,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<LineApi> {
+  const { credentials, baseURL } = await lineChannel(flags, env);
+  return lineApiFor(credentials, baseURL);
+}
+
+/** LINE's audiences and narrowcasts, reached as `connectLine` reaches the Messaging API. */
+export async function connectAudiences(
+  flags: ConnectionFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<LineAudienceApi> {
+  const { credentials, baseURL } = await lineChannel(flags, env);
+  return audienceApiFor(credentials, baseURL);
+}
+
+async function lineChannel(
+  flags: ConnectionFlags,
+  env: NodeJS.ProcessEnv,
+): Promise<{ credentials: ChannelCredentials; baseURL: string | undefined }> {
   if (!flags.aws) {
     const credentials = env.LINE_CHANNEL_ID
       ? {
@@ -41,10 +59,10 @@ export async function connectLine(
           channelSecret: localDefaults.channelSecret,
           channelAccessToken: env.LINE_CHANNEL_ACCESS_TOKEN || localDefaults.channelAccessToken,
         };
-    return lineApiFor(credentials, env.LINE_API_BASE_URL || localLineEmulatorUrl);
+    return { credentials, baseURL: env.LINE_API_BASE_URL || localLineEmulatorUrl };
   }
   const config = loadConfig({ LINE_CHANNEL_SECRET: 'unused-by-the-cli', ...env });
-  return lineApiFor(await channelCredentials(config), config.lineApiBaseUrl);
+  return { credentials: await channelCredentials(config), baseURL: config.lineApiBaseUrl };
 }
 
 export const connectionOptions = {

@@ -3,6 +3,8 @@ import { DynamoDbInbox } from '../../lambda/adapters/dynamodb/inbox';
 import { DynamoDbMemberStore } from '../../lambda/adapters/dynamodb/member-store';
 import { MemberCache } from '../../lambda/app/members/member-cache';
 import { exportPerson, forgetPerson } from '../../lambda/app/members/personal-data';
+import { DynamoDbAudienceStore } from '../../lambda/adapters/dynamodb/audience-store';
+import { audiencesHolder } from '../../lambda/app/audiences/personal-data';
 import { listMembers } from '../../lambda/app/members/queries';
 import { syncMembers } from '../../lambda/app/members/read-people';
 import { parseCommandLine } from './args';
@@ -42,6 +44,7 @@ export async function membersCommand(
   const members = new DynamoDbMemberStore({ client, tables, retentionDays });
   const friendships = new DynamoDbFriendshipStore({ client, tableName: tables.friendships, retentionDays });
   const inbox = new DynamoDbInbox({ client, tableName: tables.inbox, retentionDays: 1 });
+  const holders = [audiencesHolder({ store: new DynamoDbAudienceStore(client, tables.audiences), members })];
   const print = (value: unknown, human: () => string) =>
     out(values.json ? JSON.stringify(value, null, 2) : human());
   try {
@@ -76,12 +79,12 @@ export async function membersCommand(
         return 0;
       }
       case 'export': {
-        const held = await exportPerson(id, { members, friendships, inbox });
+        const held = await exportPerson(id, { members, friendships, inbox, holders });
         print({ userId: id, held }, () => JSON.stringify({ userId: id, held }, null, 2));
         return 0;
       }
       case 'forget': {
-        const deleted = await forgetPerson(id, { members, friendships, inbox });
+        const deleted = await forgetPerson(id, { members, friendships, inbox, holders });
         // The trail keeps that a person was forgotten, never who (that would undo the forgetting).
         await cliAudit(values, env, client, tables)('members.forget', 'member', deleted);
         print(

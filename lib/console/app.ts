@@ -26,6 +26,7 @@ import type { ConsoleEnv } from './auth/context';
 import { securityHeaders, sameOrigin } from './auth/headers';
 import { requireSignIn } from './auth/middleware';
 import { signInRoutes } from './auth/sign-in';
+import { registerAudienceRoutes } from './audiences';
 import type { ConsoleDeps } from './deps';
 import { fieldsFromForm, fieldsOf, overridesFrom, type TemplateFields } from './template-form';
 import { CSS, layout } from './views/layout';
@@ -308,6 +309,7 @@ export function createConsoleApp(
     return c.html(await showTemplates({ overrides, saved: overrides, json: text, done: true }));
   });
 
+  const audiences = registerAudienceRoutes(app, deps);
   const showCampaigns = async (
     extra: Parameters<typeof campaignsPage>[0]['estimate'],
     message?: { ok?: string; error?: string },
@@ -315,8 +317,9 @@ export function createConsoleApp(
     layout(
       'キャンペーン',
       campaignsPage({
-        campaigns: await deps.campaigns.list(),
+        campaigns: (await deps.campaigns.list()).filter((c) => c.kind !== 'narrowcast'),
         coupons: await deps.coupons.list(),
+        narrowcast: await audiences.narrowcastPart(),
         ...(extra && { estimate: extra }),
         ...(message && { message }),
       }),

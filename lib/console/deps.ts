@@ -14,6 +14,8 @@ import type { AuditLog } from '../../lambda/app/audit/audit-log';
 import { planCampaign, sendPlanned, surveyCampaign } from '../../lambda/app/campaign/run-campaign';
 import type { Campaign, CampaignTuning } from '../../lambda/domain/campaign';
 import { campaignDepsFor } from '../cli/campaign';
+import type { LineAudienceApi } from '../../lambda/adapters/line/audience-api';
+import { type AudienceConsole, audienceConsole } from './audiences';
 
 const MEMBER_RETENTION_DAYS = 180;
 
@@ -40,6 +42,8 @@ export interface ConsoleDeps {
     tuning?: CampaignTuning,
   ): Promise<void>;
   now(): Date;
+  /** Audiences and narrowcasts (lib/console/audiences.ts), when LINE's audience API is connected. */
+  audiences?: AudienceConsole;
 }
 
 export function consoleDeps(options: {
@@ -49,6 +53,7 @@ export function consoleDeps(options: {
   /** With a function name (`--aws`), campaigns go through the stack's planner, as the CLI sends them. */
   campaignFunction?: string;
   log(line: string): void;
+  audienceLine?: LineAudienceApi;
 }): ConsoleDeps {
   const { client, tables, line } = options;
   const registry = new DynamoDbGroupRegistry({ client, tables, eventRetentionDays: 90 });
@@ -71,6 +76,9 @@ export function consoleDeps(options: {
     line,
     audit: new DynamoDbAuditLog(client, tables.audit),
     now: () => new Date(),
+    ...(options.audienceLine && {
+      audiences: audienceConsole({ client, tables, line: options.audienceLine, log: options.log }),
+    }),
     async startCampaign(spec, tuning) {
       const deps = campaignDeps(tuning);
       if (options.campaignFunction) {

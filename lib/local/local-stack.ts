@@ -14,7 +14,7 @@ import { conversationLines, describeEvent } from './line-emulator/conversation';
 import { startLineEmulator, type LineEmulator } from './line-emulator/server';
 import { documentClient } from '../../lambda/adapters/dynamodb/document-client';
 import { channelCredentials } from '../../lambda/runtime/secrets';
-import { lineApiFor } from '../../lambda/runtime/line-client';
+import { audienceApiFor, lineApiFor } from '../../lambda/runtime/line-client';
 import { consoleDeps } from '../console/deps';
 import { consoleAuthFrom } from '../console/auth/config';
 import { startConsole } from '../console/server';
@@ -75,6 +75,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         ...(env.LINE_CHANNEL_ID
           ? { channelId: env.LINE_CHANNEL_ID, channelSecret: env.LINE_CHANNEL_SECRET }
           : { channelAccessToken: env.LINE_CHANNEL_ACCESS_TOKEN }),
+        audiences: { readySeconds: Number(env.AUDIENCE_READY_SECONDS || 5) },
         onSent: (sent) => conversationLines(sent, started.state.chats.get(sent.to)?.groupName).forEach(print),
       });
       stops.push(() => started.close());
@@ -131,6 +132,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         client: documentClient(config),
         tables: config.tables,
         line: lineApiFor(await channelCredentials(config), env.LINE_API_BASE_URL),
+        audienceLine: audienceApiFor(await channelCredentials(config), env.LINE_API_BASE_URL),
         log: (line) => print(line),
       }),
       consolePort,

@@ -45,7 +45,7 @@ export class OpenApi {
   private readonly ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
   private readonly validators = new Map<string, ValidateFunction>();
 
-  constructor(file: 'webhook.yml' | 'messaging-api.yml') {
+  constructor(file: 'webhook.yml' | 'messaging-api.yml' | 'manage-audience.yml') {
     this.spec = parse(readFileSync(join(OPENAPI_DIR, file), 'utf8')) as Spec;
     this.ajv.addSchema({ components: stripDiscriminators(this.spec.components) }, 'spec');
   }
@@ -82,7 +82,11 @@ export class OpenApi {
     path: string,
   ):
     { operationId: string; requestSchema?: string; responses: Record<string, Body | undefined> } | undefined {
-    for (const [template, operations] of Object.entries(this.spec.paths)) {
+    // A literal path wins over a template that would also match it (/audienceGroup/list, not /{id}).
+    const paths = Object.entries(this.spec.paths).sort(
+      ([a], [b]) => Number(a.includes('{')) - Number(b.includes('{')),
+    );
+    for (const [template, operations] of paths) {
       const pattern = new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`);
       const op = operations[method.toLowerCase()] as
         { operationId: string; requestBody?: Body; responses?: Record<string, Body> } | undefined;

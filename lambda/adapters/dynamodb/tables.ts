@@ -47,6 +47,8 @@ export const NAMES_DUE_INDEX = 'namesDue';
 export const CHECKS_DUE_INDEX = 'checksDue';
 /** Sparse, on the chat reach table: active chats by reach, lowest first. */
 export const BY_REACH_INDEX = 'byReach';
+/** Sparse, on the campaigns table: unfinished narrowcasts by their next check (the follower's work). */
+export const NARROWCASTS_DUE_INDEX = 'narrowcastsDue';
 
 export const groupsTable: TableDefinition = {
   partitionKey: { name: 'groupId', type: 'S' },
@@ -196,7 +198,15 @@ export const settingsTable: TableDefinition = {
 /** One item per operator campaign. */
 export const campaignsTable: TableDefinition = {
   partitionKey: { name: 'campaignId', type: 'S' },
-  globalSecondaryIndexes: [],
+  globalSecondaryIndexes: [
+    {
+      // Keyed only while a narrowcast is unfinished: push campaigns and finished ones are not in it.
+      indexName: NARROWCASTS_DUE_INDEX,
+      partitionKey: { name: 'followDue', type: 'S' },
+      sortKey: { name: 'nextCheckAt', type: 'S' },
+      projection: 'all',
+    },
+  ],
 };
 
 /** One item per (campaign, group): intent, then result. Makes each push happen once. */
@@ -214,6 +224,15 @@ export const auditTable: TableDefinition = {
   timeToLiveAttribute: 'expiresAt',
 };
 
+/**
+ * The audiences this product uploaded to LINE: how each was chosen and up to when. No user id:
+ * LINE holds those.
+ */
+export const audiencesTable: TableDefinition = {
+  partitionKey: { name: 'audienceGroupId', type: 'N' },
+  globalSecondaryIndexes: [],
+};
+
 export const tableDefinitions = {
   inbox: inboxTable,
   groups: groupsTable,
@@ -227,6 +246,7 @@ export const tableDefinitions = {
   friendships: friendshipsTable,
   chatReach: chatReachTable,
   audit: auditTable,
+  audiences: audiencesTable,
 } as const;
 export type TableRole = keyof typeof tableDefinitions;
 export const tableRoles = Object.keys(tableDefinitions) as TableRole[];
@@ -245,6 +265,7 @@ export const defaultTableNames: Record<TableRole, string> = {
   friendships: 'line-groups-friendships',
   chatReach: 'line-groups-chat-reach',
   audit: 'line-groups-audit',
+  audiences: 'line-groups-audiences',
 };
 
 /** The environment variable that names each table (the functions, the local stack and the CLIs). */
@@ -261,6 +282,7 @@ export const tableEnvironment: Record<TableRole, string> = {
   friendships: 'FRIENDSHIPS_TABLE',
   chatReach: 'CHAT_REACH_TABLE',
   audit: 'AUDIT_TABLE',
+  audiences: 'AUDIENCES_TABLE',
 };
 
 export function tableNamesFrom(

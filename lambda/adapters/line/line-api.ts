@@ -54,7 +54,7 @@ function withinTime<T>(call: Promise<T>, ms: number): Promise<T> {
 const isNotAMember = (error: unknown) =>
   error instanceof HTTPFetchError && (error.status === 403 || error.status === 404);
 
-function toLineApiError(error: unknown): unknown {
+export function toLineApiError(error: unknown): unknown {
   if (!(error instanceof HTTPFetchError)) return error;
   let message = error.body;
   try {

@@ -10,6 +10,7 @@ const NAV = [
   ['/coupons', 'クーポン'],
   ['/campaigns', 'キャンペーン'],
   ['/audit', '監査ログ'],
+  ['/audiences', 'オーディエンス'],
 ] as const;
 
 /** Every page: the same head, navigation and styles; the body is already escaped by `html`. */

@@ -516,6 +516,8 @@ export function campaignsPage(options: {
     below?: number;
   };
   message?: { ok?: string; error?: string };
+  /** Narrowcasts to audiences (lib/console/views/audiences.ts). */
+  narrowcast?: unknown;
 }) {
   const e = options.estimate;
   return html`
@@ -572,6 +574,7 @@ export function campaignsPage(options: {
               <button>通数を見積もる</button>
             </form>`
     }
+    ${options.narrowcast ?? ''}
     <h2>これまでのキャンペーン</h2>
     <table>
       <thead>

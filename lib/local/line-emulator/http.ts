@@ -21,3 +21,12 @@ export type Route = (req: {
 
 export const invalid = (property: string, message: string) =>
   new HttpError(400, 'The request body has 1 error(s)', [{ message, property }]);
+
+/** A route's answer with a status other than 200 (LINE's 202 for audiences and narrowcasts). */
+export class Answer {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+    readonly headers: Record<string, string> = {},
+  ) {}
+}

@@ -9,7 +9,8 @@ import {
   type SentMessage,
 } from './state';
 import { couponStatus, validateCouponCreate } from './coupons';
-import { HttpError, invalid, type Route } from './http';
+import { Answer, HttpError, invalid, type Route } from './http';
+import { audienceRoutes } from './audience-routes';
 import { peopleRoutes } from './people-routes';
 import { messageErrors } from '../../../lambda/domain/messages';
 
@@ -51,9 +52,11 @@ export async function startLineEmulator(
   };
 
   const people = peopleRoutes(state, memberChat);
+  const audiences = audienceRoutes(state, (sent) => options.onSent?.(sent));
 
   const api: Record<string, Route> = {
     ...people.api,
+    ...audiences.api,
     'GET /v2/bot/group/([^/]+)/summary': ({ params: [id] }) => {
       const chat = memberChat(id, 'group');
       return {
@@ -178,6 +181,7 @@ export async function startLineEmulator(
 
   const control: Record<string, Route> = {
     ...people.control,
+    ...audiences.control,
     // What the bot asked of LINE, with the token it used (local test tokens only).
     'GET /emulator/requests': () =>
       state.requests.map((r) => ({ method: r.method, path: r.path, authorization: r.headers.authorization })),
@@ -265,6 +269,11 @@ export async function startLineEmulator(
           headers: req.headers,
           query: url.searchParams,
         });
+        if (result instanceof Answer)
+          return send(res, result.status, result.body, {
+            'x-line-request-id': randomUUID(),
+            ...result.headers,
+          });
         return send(res, 200, result, { 'x-line-request-id': randomUUID() });
       }
       throw new HttpError(404, 'Not found');

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { type AudienceOptions, Audiences } from './audiences';
 import { People } from './people';
 
 /** A chat as the emulated LINE platform knows it. */
@@ -19,7 +20,7 @@ export interface EmulatedChat {
 export interface SentMessage {
   sequence: number;
   at: string;
-  via: 'reply' | 'push';
+  via: 'reply' | 'push' | 'narrowcast';
   /** The chat (or user) it reached; for replies, the chat the reply token was issued for. */
   to: string;
   messages: Record<string, unknown>[];
@@ -52,6 +53,8 @@ export interface EmulatorOptions {
   monthlyQuota?: number;
   /** How long a reply token lives, LINE documents about a minute. */
   replyTokenTtlMs?: number;
+  /** Audiences and narrowcasts: how fast they go (see audiences.ts). */
+  audiences?: AudienceOptions;
 }
 
 export class EmulatorState {
@@ -81,10 +84,13 @@ export class EmulatorState {
   readonly people = new People();
   /** A verified or premium account may list members and followers; most accounts are neither. */
   verified = false;
+  /** Audiences (uploaded, or OA Manager's chat tags) and the narrowcasts sent to them. */
+  readonly audiences: Audiences;
   private sequence = 0;
 
   constructor(readonly options: EmulatorOptions) {
     this.monthlyQuota = options.monthlyQuota;
+    this.audiences = new Audiences(options.audiences);
   }
 
   /** A chat the emulator does not know yet is a small group the OA is in, so anything can be tried. */
@@ -138,5 +144,6 @@ export class EmulatorState {
     this.tokensIssued = 0;
     this.people.reset();
     this.verified = false;
+    this.audiences.reset();
   }
 }
