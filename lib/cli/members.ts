@@ -1,3 +1,5 @@
+import { DynamoDbAttendanceStore } from '../../lambda/adapters/dynamodb/attendance-store';
+import { attendanceHolder } from '../../lambda/app/attendance/manage-attendance';
 import { DynamoDbFriendshipStore } from '../../lambda/adapters/dynamodb/friendship-store';
 import { DynamoDbInbox } from '../../lambda/adapters/dynamodb/inbox';
 import { DynamoDbMemberStore } from '../../lambda/adapters/dynamodb/member-store';
@@ -41,6 +43,11 @@ export async function membersCommand(
   const members = new DynamoDbMemberStore({ client, tables, retentionDays });
   const friendships = new DynamoDbFriendshipStore({ client, tableName: tables.friendships, retentionDays });
   const inbox = new DynamoDbInbox({ client, tableName: tables.inbox, retentionDays: 1 });
+  const holders = [
+    attendanceHolder(
+      new DynamoDbAttendanceStore({ client, tables, retentionDays: 0, eventRetentionDays: 0 }),
+    ),
+  ];
   const print = (value: unknown, human: () => string) =>
     out(values.json ? JSON.stringify(value, null, 2) : human());
   try {
@@ -74,12 +81,12 @@ export async function membersCommand(
         return 0;
       }
       case 'export': {
-        const held = await exportPerson(id, { members, friendships, inbox });
+        const held = await exportPerson(id, { members, friendships, inbox, holders });
         print({ userId: id, held }, () => JSON.stringify({ userId: id, held }, null, 2));
         return 0;
       }
       case 'forget': {
-        const deleted = await forgetPerson(id, { members, friendships, inbox });
+        const deleted = await forgetPerson(id, { members, friendships, inbox, holders });
         print(
           { userId: id, deleted },
           () =>

@@ -206,6 +206,36 @@ export const deliveriesTable: TableDefinition = {
   globalSecondaryIndexes: [],
 };
 
+/** On the attendance table: one person's punches and corrections (a deletion or access request). */
+export const ATTENDANCE_BY_USER_INDEX = 'attendanceByUser';
+/** Sparse, on the attendance table: corrections waiting for an operator, oldest first. */
+export const PENDING_CORRECTIONS_INDEX = 'pendingCorrections';
+
+/**
+ * Attendance, per chat (`groupId`) and `itemKey`: `settings` (the switch), `punch#<at>#<eventId>`,
+ * `correction#<date>#<eventId>`, `answered#<at>#<eventId>` (a day, to answer once). Punches and
+ * corrections expire (TTL) after the stated retention.
+ */
+export const attendanceTable: TableDefinition = {
+  partitionKey: { name: 'groupId', type: 'S' },
+  sortKey: { name: 'itemKey', type: 'S' },
+  globalSecondaryIndexes: [
+    {
+      indexName: ATTENDANCE_BY_USER_INDEX,
+      partitionKey: { name: 'userId', type: 'S' },
+      sortKey: { name: 'itemKey', type: 'S' },
+      projection: 'keys',
+    },
+    {
+      indexName: PENDING_CORRECTIONS_INDEX,
+      partitionKey: { name: 'pending', type: 'S' },
+      sortKey: { name: 'requestedAt', type: 'S' },
+      projection: 'all',
+    },
+  ],
+  timeToLiveAttribute: 'expiresAt',
+};
+
 export const tableDefinitions = {
   inbox: inboxTable,
   groups: groupsTable,
@@ -218,6 +248,7 @@ export const tableDefinitions = {
   members: membersTable,
   friendships: friendshipsTable,
   chatReach: chatReachTable,
+  attendance: attendanceTable,
 } as const;
 export type TableRole = keyof typeof tableDefinitions;
 export const tableRoles = Object.keys(tableDefinitions) as TableRole[];
@@ -235,6 +266,7 @@ export const defaultTableNames: Record<TableRole, string> = {
   members: 'line-groups-members',
   friendships: 'line-groups-friendships',
   chatReach: 'line-groups-chat-reach',
+  attendance: 'line-groups-attendance',
 };
 
 /** The environment variable that names each table (the functions, the local stack and the CLIs). */
@@ -250,6 +282,7 @@ export const tableEnvironment: Record<TableRole, string> = {
   members: 'MEMBERS_TABLE',
   friendships: 'FRIENDSHIPS_TABLE',
   chatReach: 'CHAT_REACH_TABLE',
+  attendance: 'ATTENDANCE_TABLE',
 };
 
 export function tableNamesFrom(
