@@ -12,7 +12,9 @@ import { couponReplyMessages, welcomeMessages } from '../../lambda/domain/replie
 import { loadTemplates, renderMemberWelcome, type Templates } from '../../lambda/domain/templates';
 import { campaignMessages, defaultCampaignId } from '../cli/campaign';
 import { withLastActivity } from '../cli/groups';
+import { attendanceRoutes } from './attendance-routes';
 import type { ConsoleDeps } from './deps';
+import { attendanceSwitch } from './views/attendance';
 import { localOnly } from './security';
 import { fieldsFromForm, fieldsOf, overridesFrom, type TemplateFields } from './template-form';
 import { CSS, layout } from './views/layout';
@@ -72,7 +74,8 @@ export function createConsoleApp(deps: ConsoleDeps, port: number): Hono {
     const group = await deps.registry.get(groupId);
     if (!group) return undefined;
     const events = await deps.registry.recentEvents(groupId, 50);
-    return layout(group.groupName ?? groupId, groupPage(group, events, message), '/groups');
+    const attendance = attendanceSwitch(groupId, await deps.attendance.store.settings(groupId));
+    return layout(group.groupName ?? groupId, groupPage(group, events, message, attendance), '/groups');
   };
   app.get('/groups/:groupId', async (c) => {
     const page = await showGroup(c.req.param('groupId'));
@@ -110,6 +113,8 @@ export function createConsoleApp(deps: ConsoleDeps, port: number): Hono {
       '/coupons',
     );
   };
+  attendanceRoutes(app, deps.attendance);
+
   app.get('/coupons', async (c) => c.html(await showCoupons()));
   app.post('/coupons', async (c) => {
     const form = await c.req.parseBody();

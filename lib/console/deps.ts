@@ -1,5 +1,7 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbAttendanceStore } from '../../lambda/adapters/dynamodb/attendance-store';
+import type { AttendanceAdminDeps } from '../../lambda/app/attendance/manage-attendance';
 import { DynamoDbCampaignStore } from '../../lambda/adapters/dynamodb/campaign-store';
 import { DynamoDbCouponStore } from '../../lambda/adapters/dynamodb/coupon-store';
 import { DynamoDbGroupRegistry } from '../../lambda/adapters/dynamodb/group-registry';
@@ -19,6 +21,7 @@ export interface ConsoleDeps {
   coupons: DynamoDbCouponStore;
   settings: DynamoDbSettingsStore;
   line: LineApi;
+  attendance: AttendanceAdminDeps;
   /**
    * Checks the quota and starts (or resumes) a campaign, returning once it is under way; its
    * progress is read from the deliveries table. A refusal (QuotaExceededError) writes nothing.
@@ -52,6 +55,11 @@ export function consoleDeps(options: {
     settings: new DynamoDbSettingsStore(client, tables.settings),
     line,
     now: () => new Date(),
+    attendance: {
+      store: new DynamoDbAttendanceStore({ client, tables, retentionDays: 0, eventRetentionDays: 0 }),
+      openShiftMs: Number(process.env.ATTENDANCE_OPEN_SHIFT_HOURS || 16) * 3_600_000,
+      now: () => new Date(),
+    },
     async startCampaign(spec, tuning) {
       const deps = campaignDeps(tuning);
       if (options.campaignFunction) {

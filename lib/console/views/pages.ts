@@ -127,6 +127,8 @@ export function groupPage(
   group: Group,
   events: GroupEventRecord[],
   message?: { ok?: string; error?: string },
+  /** Sections of other capabilities (attendance's switch), after the chat's facts. */
+  more: unknown = '',
 ) {
   const rows: [string, unknown][] = [
     ['状態 status', labelled(STATUS_LABELS, group.status)],
@@ -154,6 +156,7 @@ export function groupPage(
         )}
       </tbody>
     </table>
+    ${more}
     <h2>出来事と判断（なぜこの状態か）</h2>
     <table>
       <thead>
