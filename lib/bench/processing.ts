@@ -18,7 +18,7 @@ export interface CapacityFigure {
   requestsPerMessage: number;
 }
 
-async function intake(bench: BenchEnvironment) {
+export async function intake(bench: BenchEnvironment) {
   const handler = await createWebhookRuntime(loadConfig(bench.env), quiet);
   return async (events: WebhookEvent[]) => {
     const body = Buffer.from(webhookBody(events));

@@ -176,7 +176,11 @@ async function displayNameOf(groupId: string, userId: string, people: PeopleRead
   const cached = people.memberCache.get(groupId, userId)?.member.displayName;
   if (cached) return cached;
   const [stored] = await people.members.getMany([{ groupId, userId }]);
-  if (stored?.member.displayName) return stored.member.displayName;
+  if (stored?.member.displayName) {
+    // As read, consistently: the member's next command costs no read.
+    people.memberCache.set(stored);
+    return stored.member.displayName;
+  }
   let timer: NodeJS.Timeout | undefined;
   try {
     const { displayName } = await Promise.race([
