@@ -51,7 +51,8 @@ export async function benchAttendance(
     const sentBefore = bench.line.state.sent.length;
     bench.proxy.reset();
     for (let i = 0; i < commands; i++) {
-      const m = members[i % members.length]!;
+      const m = members[i % members.length];
+      if (!m) break;
       const word = Math.floor(i / members.length) % 2 === 0 ? '出勤' : '退勤';
       await post([
         webhookEvents.message(m.groupId, word, {
