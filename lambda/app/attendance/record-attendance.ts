@@ -194,9 +194,10 @@ async function displayNameOf(groupId: string, userId: string, people: PeopleRead
     people.memberCache.forget(groupId, userId);
     return displayName;
   } catch (error) {
+    // The error's name only: a message may quote the request's path, which holds the user id.
     people.log.warn('member name unavailable for an attendance reply', {
       groupId,
-      error: (error as Error).message,
+      error: (error as Error).name,
     });
     return undefined;
   } finally {
