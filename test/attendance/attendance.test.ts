@@ -113,6 +113,23 @@ describe('attendance in a team group chat, as a new user would try it', () => {
     expect(await store.punchesBetween(groupId, '2000', '2100')).toHaveLength(1);
   });
 
+  it('LINE failing to give the name: the command is still recorded and answered, and the id stays out of the logs', async () => {
+    const groupId = newGroupId();
+    await cliJson(['enable', groupId]);
+    const user = newUserId();
+    h.line.state.faults.push({ match: `/member/${user}`, status: 500, count: 5 });
+    await h.post([say(groupId, '出勤', user)]);
+    expect(repliesTo(groupId).map((r) => r.text)).toEqual([
+      expect.stringMatching(/^メンバーさん 出勤 \d\d:\d\d を記録しました$/),
+    ]);
+    expect(await store.punchesBetween(groupId, '2000', '2100', user)).toHaveLength(1);
+    expect(
+      h.recorder.lines.some((l) => l.message === 'member name unavailable for an attendance reply'),
+    ).toBe(true);
+    expect(JSON.stringify(h.recorder.lines)).not.toContain(user);
+    h.line.state.faults.length = 0;
+  });
+
   it('a redelivered 出勤 records once and replies once', async () => {
     const groupId = newGroupId();
     await cliJson(['enable', groupId]);
