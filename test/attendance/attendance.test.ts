@@ -264,7 +264,10 @@ describe('attendance in a team group chat, as a new user would try it', () => {
     const exported = JSON.parse((await cli(['export', user, '--json'], membersCommand)).text) as {
       held: { attendance: unknown[] };
     };
-    expect(exported.held.attendance).toHaveLength(2);
+    expect(exported.held.attendance).toEqual([
+      expect.objectContaining({ groupId, userId: user, punch: 'out', status: 'pending' }),
+      expect.objectContaining({ groupId, userId: user, punch: 'in' }),
+    ]);
     const forgotten = JSON.parse((await cli(['forget', user, '--json'], membersCommand)).text) as {
       deleted: { attendance: number };
     };

@@ -259,11 +259,15 @@ export class DynamoDbAttendanceStore implements AttendanceStore {
     return items.map((i) => ({ groupId: i.groupId as string, itemKey: i.itemKey as string }));
   }
 
-  async ofUser(userId: string): Promise<(PunchFact | Correction)[]> {
-    const found: (PunchFact | Correction)[] = [];
+  async ofUser(userId: string): Promise<((PunchFact & { groupId: string }) | Correction)[]> {
+    const found: ((PunchFact & { groupId: string }) | Correction)[] = [];
     for (const key of await this.keysOf(userId)) {
       const { Item } = await this.options.client.send(new GetCommand({ TableName: this.table, Key: key }));
-      if (Item) found.push(key.itemKey.startsWith(PUNCH) ? toPunch(Item) : toCorrection(Item));
+      // With the chat it was in: an access request shows where each record comes from.
+      if (Item)
+        found.push(
+          key.itemKey.startsWith(PUNCH) ? { groupId: key.groupId, ...toPunch(Item) } : toCorrection(Item),
+        );
     }
     return found;
   }

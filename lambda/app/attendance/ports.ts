@@ -45,7 +45,7 @@ export interface AttendanceStore {
    */
   decide(correctionId: string, status: 'approved' | 'rejected', by: string, at: Date): Promise<Correction>;
   /** Everything kept about a person (their punches and corrections), by the byUser index. */
-  ofUser(userId: string): Promise<(PunchFact | Correction)[]>;
+  ofUser(userId: string): Promise<((PunchFact & { groupId: string }) | Correction)[]>;
   /** Deletes it all; how many records. */
   forgetUser(userId: string): Promise<number>;
 }
