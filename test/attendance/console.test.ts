@@ -109,7 +109,13 @@ describeBrowser('console: attendance', () => {
     expect(await corrected.textContent()).toContain('console');
     // The clocked time stays visible beside the approved one.
     expect(await corrected.locator('s').count()).toBe(1);
-    await page.screenshot({ path: '.local/screenshots/attendance-month.png', fullPage: true });
+    // README's picture: the page down to the member whose name is markup.
+    const below = await page.locator(`h2[data-member="${suzuki}"]`).boundingBox();
+    await page.screenshot({
+      path: '.local/screenshots/attendance-month.png',
+      fullPage: true,
+      clip: { x: 0, y: 0, width: 1280, height: Math.ceil(below?.y ?? 720) - 8 },
+    });
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#csv')]);
     const csv = readFileSync((await download.path())!, 'utf8');
