@@ -8,6 +8,8 @@ import { benchThroughput } from '../lib/bench/throughput';
 import { benchAcknowledgement } from '../lib/bench/acknowledgement';
 import { benchAttendance } from '../lib/bench/attendance';
 import { benchCapacity, benchReplyLatency } from '../lib/bench/processing';
+import { costOfAMillion } from '../lib/bench/cost';
+import { TOKYO_PRICES } from '../lib/bench/prices';
 import { formatTable } from '../lib/cli/table';
 
 /**
@@ -62,8 +64,28 @@ async function main() {
     log(formatTable(capacity as unknown as Record<string, unknown>[], Object.keys(capacity[0] ?? {})));
     results.capacity = capacity;
 
+    const routine = capacity[0];
+    const answer = acknowledgement[0];
+    if (routine) {
+      log(
+        `\n2d. What a million routine group messages cost on AWS (${TOKYO_PRICES.region}, prices of ${TOKYO_PRICES.asOf}, lib/bench/prices.ts)`,
+      );
+      const cost = costOfAMillion({
+        webhookMs: answer?.ackP50 ?? 5,
+        webhookMemoryMb: 512,
+        processorMsPerMessage: routine.processorMsPerMessage,
+        messagesPerInvocation: routine.messagesPerInvocation,
+        processorMemoryMb: 512,
+        writeUnitsPerMessage: routine.writeUnitsPerMessage,
+        readUnitsPerMessage: routine.readUnitsPerMessage,
+      });
+      log(formatTable(cost.lines as unknown as Record<string, unknown>[], ['part', 'usage', 'usd']));
+      log(`total: $${cost.totalUsd} per million routine messages`);
+      results.cost = cost;
+    }
+
     log(
-      '\n2d. Attendance: capacity units per clock command, end to end (inbox write and free reply included)',
+      '\n2e. Attendance: capacity units per clock command, end to end (inbox write and free reply included)',
     );
     const attendance = await benchAttendance(bench, quick ? 50 : 200);
     log(formatTable(attendance as unknown as Record<string, unknown>[], Object.keys(attendance[0] ?? {})));

@@ -212,6 +212,15 @@ export class LineGroupsStack extends Stack {
       OperatorAlarms.appMetric('enrichmentsAbandoned'),
       'LINE did not give a chat its name and size for a day: npm run groups -- show <groupId> --aws',
     );
+    // A single failed read is retried later; a steady stream of them means LINE refuses them all
+    // (a revoked token, an outage): names and friendships, so reach, stop being current.
+    alarms.alarm(
+      'PeopleReadsFailing',
+      OperatorAlarms.appMetric('peopleReadFailures'),
+      20,
+      'Reading member names or friendships from LINE keeps failing (20+ in each of three 5-minute periods): is the channel access token valid, is LINE failing? Reach and names are not current until it heals; nothing is lost.',
+      { evaluationPeriods: 3 },
+    );
     alarms.alarmOnAny(
       'RepliesFailed',
       OperatorAlarms.appMetric('repliesFailed'),

@@ -19,10 +19,14 @@ export interface Campaign {
   campaignId: string;
   /** Absent on campaigns written before kinds existed: those are `push`. */
   kind?: CampaignKind;
-  couponId: string;
+  /** The coupon it carries; absent for a card alone (the friend-add card to low-reach chats). */
+  couponId?: string;
   /** Exactly what each group receives, checked against LINE's rules before the first push. */
   messages: Message[];
-  target: 'active';
+  /** Every active chat, or the active chats whose reach is below `belowReach` at each run. */
+  target: 'active' | 'belowReach';
+  /** A share (0..1]: chats where fewer of the members are friends (a broadcast misses the rest). */
+  belowReach?: number;
   createdAt: string;
   status: CampaignStatus;
   plannedGroups?: number;

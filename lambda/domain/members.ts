@@ -37,6 +37,15 @@ export interface MemberFact {
 
 const later = (a: string | undefined, b: string) => (a === undefined || b > a ? b : a);
 
+/** Which source names the first fact when two are of the same time (a message and a postback of a day). */
+const SOURCE_RANK: Record<MemberSource, number> = {
+  memberJoined: 0,
+  memberLeft: 1,
+  message: 2,
+  postback: 3,
+  sync: 4,
+};
+
 /**
  * Applies one fact. Presence and absence are maxima; the later wins, and a leave wins a tie with
  * a message of the same millisecond (as for the OA itself), so a `memberLeft` delivered before the
@@ -53,7 +62,11 @@ export function applyMemberFact(member: Member | undefined, groupId: string, fac
         lastSeenAt: fact.at,
         source: fact.source,
       };
-  if (fact.at < next.firstSeenAt) {
+  // The earliest fact names the source; a tie is broken by rank, not by arrival, so any order ends the same.
+  if (
+    fact.at < next.firstSeenAt ||
+    (fact.at === next.firstSeenAt && SOURCE_RANK[fact.source] < SOURCE_RANK[next.source])
+  ) {
     next.firstSeenAt = fact.at;
     next.source = fact.source;
   }

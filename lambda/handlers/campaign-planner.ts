@@ -8,8 +8,10 @@ import { createCampaignDeps } from '../runtime/campaign-runtime';
 
 export interface CampaignRequest {
   campaignId: string;
-  couponId: string;
+  couponId?: string;
   messages: Message[];
+  /** To the active chats below this reach only (the friend-add card). */
+  belowReach?: number;
   ignoreQuota?: boolean;
 }
 

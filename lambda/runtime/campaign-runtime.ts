@@ -1,6 +1,7 @@
 import { DynamoDbCampaignStore } from '../adapters/dynamodb/campaign-store';
 import { documentClient } from '../adapters/dynamodb/document-client';
 import { DynamoDbGroupRegistry } from '../adapters/dynamodb/group-registry';
+import { DynamoDbMemberStore } from '../adapters/dynamodb/member-store';
 import type { CampaignDeps } from '../app/campaign/run-campaign';
 import { RateLimiter } from '../app/campaign/rate-limiter';
 import type { CampaignBatches, Log, Telemetry } from '../app/ports';
@@ -23,6 +24,11 @@ export async function createCampaignDeps(
       client,
       tables: config.tables,
       eventRetentionDays: config.eventRetentionDays,
+    }),
+    reach: new DynamoDbMemberStore({
+      client,
+      tables: config.tables,
+      retentionDays: config.memberRetentionDays,
     }),
     store,
     batches: store,

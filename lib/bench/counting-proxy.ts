@@ -15,6 +15,9 @@ const DATA_OPERATIONS = new Set([
   'Scan',
 ]);
 
+/** The operations that read (their capacity is read request units); the rest write. */
+const READ_OPERATIONS = new Set(['GetItem', 'BatchGetItem', 'TransactGetItems', 'Query', 'Scan']);
+
 /**
  * A pass-through HTTP proxy in front of DynamoDB Local that counts requests by operation and adds
  * up the capacity units they consume: it asks for ReturnConsumedCapacity on every data operation
@@ -23,6 +26,7 @@ const DATA_OPERATIONS = new Set([
 export async function startCountingProxy(target: string) {
   const counts = new Map<string, number>();
   let capacityUnits = 0;
+  let readUnits = 0;
   const upstream = new URL(target);
   const server: Server = createServer((req, res) => {
     const operation =
@@ -56,8 +60,10 @@ export async function startCountingProxy(target: string) {
               try {
                 const consumed = (JSON.parse(text.toString('utf8')) as { ConsumedCapacity?: unknown })
                   .ConsumedCapacity;
-                for (const c of [consumed ?? []].flat() as { CapacityUnits?: number }[])
+                for (const c of [consumed ?? []].flat() as { CapacityUnits?: number }[]) {
                   capacityUnits += c.CapacityUnits ?? 0;
+                  if (READ_OPERATIONS.has(operation)) readUnits += c.CapacityUnits ?? 0;
+                }
               } catch {
                 // not JSON: nothing to count
               }
@@ -79,9 +85,12 @@ export async function startCountingProxy(target: string) {
     byOperation: () => Object.fromEntries(counts),
     /** Capacity units (reads and writes) consumed since the last reset. */
     capacityUnits: () => capacityUnits,
+    /** Of those, read request units (the rest are write request units). */
+    readUnits: () => readUnits,
     reset: () => {
       counts.clear();
       capacityUnits = 0;
+      readUnits = 0;
     },
     close: () =>
       new Promise<void>((resolve) => {

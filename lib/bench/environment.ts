@@ -99,15 +99,34 @@ export async function startBenchEnvironment(emulator: Partial<EmulatorOptions> =
   async function startProcessing() {
     const config = loadConfig(env);
     const runtime = await createProcessorRuntime(config, quiet);
-    return startLocalProcessing({
+    const handlerTime = { ms: 0, invocations: 0, records: 0 };
+    const processing = await startLocalProcessing({
       endpoint: db.endpoint,
       inboxTable: tables.inbox,
-      handler: (event) => processStream(event, runtime.processing),
+      // Timed as Lambda bills it: from the batch handed over to its answer.
+      handler: async (event) => {
+        const started = performance.now();
+        try {
+          return await processStream(event, runtime.processing);
+        } finally {
+          handlerTime.ms += performance.now() - started;
+          handlerTime.invocations += 1;
+          handlerTime.records += event.Records.length;
+        }
+      },
       sweep: () => enrichDueGroups(config.enrichmentTimeoutMs, runtime.enrichment),
       sweepIntervalMs: 3_600_000,
       inboxSweeper: (event) => handleSweepEvent(event, runtime.sweep),
       // Only what this measurement writes: earlier ones left their items in the inbox.
       startingPosition: 'LATEST',
+    });
+    return Object.assign(processing, {
+      /** The processor handler's time so far (and reset): what Lambda would bill. */
+      handlerTime: () => {
+        const time = { ...handlerTime };
+        Object.assign(handlerTime, { ms: 0, invocations: 0, records: 0 });
+        return time;
+      },
     });
   }
 

@@ -6,6 +6,7 @@ import { sendWebhook } from '../local/simulator/client';
 import {
   asRedelivery,
   newGroupId,
+  newUserId,
   webhookEvents,
   type WebhookEvent,
 } from '../local/simulator/webhook-events';
@@ -48,6 +49,8 @@ export async function benchThroughput(
   const processing = await bench.startProcessing();
   const server = await startWebhookServer(handler, { port: await freePort() });
   const groups = Array.from({ length: 200 }, () => newGroupId());
+  // Each chat's ten members do the talking, as in a real group.
+  const members = new Map(groups.map((g) => [g, Array.from({ length: 10 }, () => newUserId())]));
   const sent: WebhookEvent[][] = [];
   const unique = new Set<string>();
   let requests = 0;
@@ -58,11 +61,15 @@ export async function benchThroughput(
       const redeliver = sent.length > 0 && Math.random() < 0.1;
       const events = redeliver
         ? asRedelivery(pick(sent))
-        : [
-            webhookEvents.message(pick(groups), 'bench', {
-              timestamp: Date.now(),
-            }),
-          ];
+        : (() => {
+            const groupId = pick(groups);
+            return [
+              webhookEvents.message(groupId, 'bench', {
+                timestamp: Date.now(),
+                userId: pick(members.get(groupId) ?? [newUserId()]),
+              }),
+            ];
+          })();
       const { status } = await sendWebhook(server.url, BENCH_SECRET, events);
       requests += 1;
       if (status !== 200) errors += 1;

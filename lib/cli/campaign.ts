@@ -4,6 +4,8 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbCampaignStore } from '../../lambda/adapters/dynamodb/campaign-store';
 import { DynamoDbGroupRegistry } from '../../lambda/adapters/dynamodb/group-registry';
+import { DynamoDbMemberStore } from '../../lambda/adapters/dynamodb/member-store';
+import { DynamoDbSettingsStore } from '../../lambda/adapters/dynamodb/settings-store';
 import {
   type CampaignDeps,
   type CampaignRun,
@@ -20,6 +22,7 @@ import {
   parseCampaignTuning,
 } from '../../lambda/domain/campaign';
 import type { Message } from '../../lambda/domain/messages';
+import { loadTemplates, renderFriendCard } from '../../lambda/domain/templates';
 import { parseCommandLine } from './args';
 import { connect, connectLine, connectionOptions } from './connection';
 import { progressBar } from './progress';
@@ -28,11 +31,15 @@ import { UsageError } from './usage-error';
 export const campaignUsage = `Usage:
   npm run campaign -- send --coupon <couponId> --to active [--message <flex.json>] [--id <campaignId>]
                            [--ignore-quota] [--concurrency <n>] [--rate <pushes per second>]
+  npm run campaign -- send --friend-card --below-reach <0..1> [--coupon <couponId>] [--id <campaignId>] [...]
   npm run campaign -- resume <campaignId> [--ignore-quota] [--concurrency <n>] [--rate <pushes per second>]
   npm run campaign -- status <campaignId>
 
 Sends the coupon (after the Flex message, if given) to every active group by push, once per
 group even when re-run or interrupted: run the same command again to finish what is left.
+--friend-card --below-reach 0.5 sends the templates' friend-add card (and the coupon, if given)
+to the active chats where under half the members are friends (groups reach): a broadcast misses
+the others, and a push to a chat costs one message per member; the estimate says how many.
 The campaign id defaults to one derived from the coupon and the message, so a re-run resumes.
 Checks LINE's remaining monthly quota first (--ignore-quota to send anyway). When LINE answers
 that the monthly limit is reached, the campaign stops at once (paused_quota); resume it by id.
@@ -61,6 +68,8 @@ export function campaignDepsFor(options: {
   const { client, tables } = options;
   return {
     registry: new DynamoDbGroupRegistry({ client, tables, eventRetentionDays: 90 }),
+    // Read only (chats by reach): the retention sets the expiry of writes, and this makes none.
+    reach: new DynamoDbMemberStore({ client, tables, retentionDays: 180 }),
     store: new DynamoDbCampaignStore(client, tables),
     line: options.line,
     limiter: new RateLimiter(options.pushesPerSecond),
@@ -69,6 +78,38 @@ export function campaignDepsFor(options: {
     now: () => new Date(),
     concurrency: options.concurrency,
     maxAttempts: 5,
+  };
+}
+
+/** `send --friend-card --below-reach <share>`: the card (and a coupon) to chats below a reach. */
+export async function friendCardSpec(
+  values: {
+    'friend-card': boolean;
+    'below-reach'?: string;
+    coupon?: string;
+    to?: string;
+    id?: string;
+    message?: string;
+  },
+  settings: Pick<DynamoDbSettingsStore, 'templateOverrides'>,
+): Promise<Pick<Campaign, 'campaignId' | 'couponId' | 'messages' | 'belowReach'>> {
+  if (!values['friend-card'] || values['below-reach'] === undefined)
+    throw new UsageError('the friend-add card goes with --friend-card --below-reach <0..1> together');
+  if (values.to !== undefined || values.message !== undefined)
+    throw new UsageError("--friend-card sends the templates' card to chats by reach: no --to, no --message");
+  const belowReach = Number(values['below-reach']);
+  if (!/^\d*\.?\d+$/.test(values['below-reach']) || belowReach <= 0 || belowReach > 1)
+    throw new UsageError(
+      `--below-reach: a share above 0 and at most 1 (0.5 = half), not "${values['below-reach']}"`,
+    );
+  const card = renderFriendCard(loadTemplates(await settings.templateOverrides()));
+  const messages = [card, ...(values.coupon ? campaignMessages(values.coupon) : [])];
+  const name = `friend-card-below-${Math.round(belowReach * 100)}`;
+  return {
+    campaignId: values.id ?? defaultCampaignId(values.coupon ? `${name}-${values.coupon}` : name, messages),
+    messages,
+    belowReach,
+    ...(values.coupon && { couponId: values.coupon }),
   };
 }
 
@@ -109,6 +150,8 @@ export async function campaignCommand(
       coupon: { type: 'string' },
       message: { type: 'string' },
       to: { type: 'string' },
+      'friend-card': { type: 'boolean', default: false },
+      'below-reach': { type: 'string' },
       id: { type: 'string' },
       'ignore-quota': { type: 'boolean', default: false },
       concurrency: { type: 'string', default: '16' },
@@ -134,12 +177,20 @@ export async function campaignCommand(
     if (command !== 'send' && command !== 'resume')
       throw new UsageError(`unknown command "${command}"\n\n${campaignUsage}`);
     const tuning = tuningFrom(values);
-    let spec: Pick<Campaign, 'campaignId' | 'couponId' | 'messages'>;
+    let spec: Pick<Campaign, 'campaignId' | 'couponId' | 'messages' | 'belowReach'>;
     if (command === 'resume') {
       if (!campaignIdArg) throw new UsageError('resume: which campaign id?');
       const campaign = await store.get(campaignIdArg);
       if (!campaign) throw new Error(`no campaign ${campaignIdArg}: start it with send`);
-      spec = { campaignId: campaign.campaignId, couponId: campaign.couponId, messages: campaign.messages };
+      const { campaignId, couponId, messages, belowReach } = campaign;
+      spec = {
+        campaignId,
+        messages,
+        ...(couponId !== undefined && { couponId }),
+        ...(belowReach !== undefined && { belowReach }),
+      };
+    } else if (values['friend-card'] || values['below-reach'] !== undefined) {
+      spec = await friendCardSpec(values, new DynamoDbSettingsStore(client, tables.settings));
     } else {
       if (!values.coupon) throw new UsageError('send needs --coupon <couponId>');
       if (values.to !== 'active')
@@ -180,7 +231,7 @@ export async function campaignCommand(
       planned: (plan) => {
         if (!values.json) {
           out(
-            `campaign ${spec.campaignId}: ${plan.groupIds.length} active group(s) to go, about ${plan.cost} message(s)` +
+            `campaign ${spec.campaignId}: ${plan.groupIds.length} ${spec.belowReach === undefined ? 'active' : `active below ${Math.round(spec.belowReach * 100)}% reach`} group(s) to go, about ${plan.cost} message(s) (one per member)` +
               (plan.remainingQuota === undefined
                 ? ' (no monthly limit)'
                 : ` of ${plan.remainingQuota} left this month`),

@@ -2,6 +2,13 @@ import { readFileSync } from 'node:fs';
 import { Hono } from 'hono';
 import { campaignStatus, estimateCampaign, QuotaExceededError } from '../../lambda/app/campaign/run-campaign';
 import { leaveGroup } from '../../lambda/app/leave-group';
+import {
+  chatsByReach,
+  listMembers,
+  overallReach,
+  reachRow,
+  type ReachRow,
+} from '../../lambda/app/members/queries';
 import { createCoupon, registerCoupon, setGroupCoupon } from '../../lambda/app/manage-coupons';
 import { registryOverview } from '../../lambda/app/overview';
 import { InvalidTuningError, parseCampaignTuning } from '../../lambda/domain/campaign';
@@ -10,7 +17,8 @@ import { defaultLifecyclePolicy } from '../../lambda/domain/lifecycle';
 import { type ErrorDetail, InvalidMessageError } from '../../lambda/domain/messages';
 import { couponReplyMessages, welcomeMessages } from '../../lambda/domain/replies';
 import { loadTemplates, renderMemberWelcome, type Templates } from '../../lambda/domain/templates';
-import { campaignMessages, defaultCampaignId } from '../cli/campaign';
+import { campaignMessages, defaultCampaignId, friendCardSpec } from '../cli/campaign';
+import { UsageError } from '../cli/usage-error';
 import { withLastActivity } from '../cli/groups';
 import { attendanceRoutes } from './attendance-routes';
 import type { ConsoleDeps } from './deps';
@@ -32,6 +40,8 @@ import {
 const STATUSES: GroupStatus[] = ['active', 'left', 'ejected'];
 const HTMX = readFileSync(require.resolve('htmx.org/dist/htmx.min.js'), 'utf8');
 const PAGE_SIZE = 50;
+/** The overview's reach reads this many active chats by reach at most (one Query of the index). */
+const OVERVIEW_REACH_CHATS = 10_000;
 
 /**
  * The operators' console: thin pages over the same use cases as the CLIs (lambda/app), rendered
@@ -53,10 +63,45 @@ export function createConsoleApp(deps: ConsoleDeps, port: number): Hono {
       { stats: deps.stats, directory: deps.registry, campaigns: deps.campaigns },
       deps.now(),
     );
-    return c.html(layout('概要', overviewPage(view), '/'));
+    const reach = overallReach(await chatsByReach({ limit: OVERVIEW_REACH_CHATS }, deps));
+    return c.html(layout('概要', overviewPage(view, reach), '/'));
   });
 
+  /** Each chat with its reach, when the members store has one. */
+  const withReach = async <G extends { groupId: string }>(groups: G[]) => {
+    const found = await Promise.all(groups.map((g) => deps.members.reach(g.groupId)));
+    return groups.map((g, i) => {
+      const stored = found[i];
+      return stored ? { ...g, reach: reachRow(stored.reach) } : g;
+    });
+  };
+
   app.get('/groups', async (c) => {
+    const below = c.req.query('below')?.trim();
+    if (below) {
+      // Active chats under a reach, lowest first, through the byReach index (no Scan).
+      const share = Number(below);
+      if (!/^\d+(\.\d+)?$/.test(below) || share <= 0 || share > 100) {
+        const page = groupsPage({
+          status: 'active',
+          q: '',
+          groups: [],
+          error: '届く範囲は 0 より大きく 100 以下の % で指定してください',
+        });
+        return c.html(layout('グループ', page, '/groups'), 400);
+      }
+      const rows = await chatsByReach({ below: share / 100, limit: PAGE_SIZE }, deps);
+      const found = new Map(
+        (await deps.registry.loadMany(rows.map((r) => r.groupId))).map((s) => [s.group.groupId, s.group]),
+      );
+      const groups = rows.flatMap((r: ReachRow) => {
+        const group = found.get(r.groupId);
+        return group ? [{ ...group, reach: r }] : [];
+      });
+      return c.html(
+        layout('グループ', groupsPage({ status: 'active', q: '', groups, below: share }), '/groups'),
+      );
+    }
     const requested = c.req.query('status') as GroupStatus | undefined;
     const status = requested && STATUSES.includes(requested) ? requested : 'active';
     const q = (c.req.query('q') ?? '').trim();
@@ -66,16 +111,24 @@ export function createConsoleApp(deps: ConsoleDeps, port: number): Hono {
       ...(q && { q }),
       ...(cursor && { cursor }),
     });
-    const groups = await withLastActivity(page.groups, deps.registry);
+    const groups = await withReach(await withLastActivity(page.groups, deps.registry));
     return c.html(layout('グループ', groupsPage({ status, q, ...page, groups }), '/groups'));
   });
 
   const showGroup = async (groupId: string, message?: { ok?: string; error?: string }) => {
     const group = await deps.registry.get(groupId);
     if (!group) return undefined;
-    const events = await deps.registry.recentEvents(groupId, 50);
-    const attendance = attendanceSwitch(groupId, await deps.attendance.store.settings(groupId));
-    return layout(group.groupName ?? groupId, groupPage(group, events, message, attendance), '/groups');
+    const [events, members, [withItsReach], settings] = await Promise.all([
+      deps.registry.recentEvents(groupId, 50),
+      listMembers(groupId, deps),
+      withReach([group]),
+      deps.attendance.store.settings(groupId),
+    ]);
+    return layout(
+      group.groupName ?? groupId,
+      groupPage(withItsReach ?? group, events, message, members, attendanceSwitch(groupId, settings)),
+      '/groups',
+    );
   };
   app.get('/groups/:groupId', async (c) => {
     const page = await showGroup(c.req.param('groupId'));
@@ -266,27 +319,70 @@ export function createConsoleApp(deps: ConsoleDeps, port: number): Hono {
     return undefined;
   };
   app.get('/campaigns', async (c) => c.html(await showCampaigns(undefined)));
+  const estimateDeps = { registry: deps.registry, line: deps.line, reach: deps.members };
+  /** `below` (percent) from a form: the friend-add card's target; undefined for every active chat. */
+  const belowFrom = (form: Record<string, unknown>) => {
+    if (form.target !== 'friendCard') return undefined;
+    const typed = String(form.below ?? '').trim();
+    const percent = Number(typed);
+    if (!/^\d+(\.\d+)?$/.test(typed) || percent <= 0 || percent > 100)
+      throw new UsageError('届く範囲は 0 より大きく 100 以下の % で指定してください');
+    return percent;
+  };
   app.post('/campaigns/estimate', async (c) => {
-    const couponId = String((await c.req.parseBody()).couponId ?? '');
-    const estimate = await estimateCampaign({ registry: deps.registry, line: deps.line });
-    return c.html(await showCampaigns({ couponId, ...estimate }));
+    const form = await c.req.parseBody();
+    const couponId = String(form.couponId ?? '');
+    let below: number | undefined;
+    try {
+      below = belowFrom(form);
+    } catch (error) {
+      return c.html(await showCampaigns(undefined, { error: (error as Error).message }), 400);
+    }
+    const estimate = await estimateCampaign(estimateDeps, {
+      ...(below !== undefined && { belowReach: below / 100 }),
+    });
+    return c.html(await showCampaigns({ couponId, ...estimate, ...(below !== undefined && { below }) }));
   });
   app.post('/campaigns', async (c) => {
     const form = await c.req.parseBody();
     const couponId = String(form.couponId ?? '');
     const typed = { rate: String(form.rate ?? ''), concurrency: String(form.concurrency ?? '') };
-    if (!(await deps.coupons.get(couponId)))
-      return c.html(await showCampaigns(undefined, { error: `クーポン ${couponId} がありません` }), 400);
-    const messages = campaignMessages(couponId);
-    const campaignId = defaultCampaignId(couponId, messages);
+    let below: number | undefined;
     try {
-      await deps.startCampaign({ campaignId, couponId, messages }, parseCampaignTuning(typed));
+      below = belowFrom(form);
+    } catch (error) {
+      return c.html(await showCampaigns(undefined, { error: (error as Error).message }), 400);
+    }
+    if ((below === undefined || couponId) && !(await deps.coupons.get(couponId)))
+      return c.html(await showCampaigns(undefined, { error: `クーポン ${couponId} がありません` }), 400);
+    const spec =
+      below === undefined
+        ? { couponId, messages: campaignMessages(couponId) }
+        : await friendCardSpec(
+            {
+              'friend-card': true,
+              'below-reach': String(below / 100),
+              ...(couponId && { coupon: couponId }),
+            },
+            deps.settings,
+          );
+    const campaignId = 'campaignId' in spec ? spec.campaignId : defaultCampaignId(couponId, spec.messages);
+    try {
+      await deps.startCampaign({ ...spec, campaignId }, parseCampaignTuning(typed));
     } catch (error) {
       const shown = refusal(error);
       if (!shown) throw error;
       // The estimate again, with what was typed, so the operator can correct it.
-      const estimate = await estimateCampaign({ registry: deps.registry, line: deps.line });
-      return c.html(await showCampaigns({ couponId, ...estimate, ...typed }, { error: shown }), 400);
+      const estimate = await estimateCampaign(estimateDeps, {
+        ...(below !== undefined && { belowReach: below / 100 }),
+      });
+      return c.html(
+        await showCampaigns(
+          { couponId, ...estimate, ...typed, ...(below !== undefined && { below }) },
+          { error: shown },
+        ),
+        400,
+      );
     }
     return c.redirect(`/campaigns/${encodeURIComponent(campaignId)}`, 303);
   });

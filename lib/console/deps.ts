@@ -4,7 +4,9 @@ import { DynamoDbAttendanceStore } from '../../lambda/adapters/dynamodb/attendan
 import type { AttendanceAdminDeps } from '../../lambda/app/attendance/manage-attendance';
 import { DynamoDbCampaignStore } from '../../lambda/adapters/dynamodb/campaign-store';
 import { DynamoDbCouponStore } from '../../lambda/adapters/dynamodb/coupon-store';
+import { DynamoDbFriendshipStore } from '../../lambda/adapters/dynamodb/friendship-store';
 import { DynamoDbGroupRegistry } from '../../lambda/adapters/dynamodb/group-registry';
+import { DynamoDbMemberStore } from '../../lambda/adapters/dynamodb/member-store';
 import { DynamoDbRegistryStats } from '../../lambda/adapters/dynamodb/registry-stats';
 import { DynamoDbSettingsStore } from '../../lambda/adapters/dynamodb/settings-store';
 import type { TableRole } from '../../lambda/adapters/dynamodb/tables';
@@ -13,6 +15,8 @@ import { planCampaign, sendPlanned, surveyCampaign } from '../../lambda/app/camp
 import type { Campaign, CampaignTuning } from '../../lambda/domain/campaign';
 import { campaignDepsFor } from '../cli/campaign';
 
+const MEMBER_RETENTION_DAYS = 180;
+
 /** Everything the console's pages call: the same adapters and use cases as the CLIs. */
 export interface ConsoleDeps {
   registry: DynamoDbGroupRegistry;
@@ -20,6 +24,9 @@ export interface ConsoleDeps {
   campaigns: DynamoDbCampaignStore;
   coupons: DynamoDbCouponStore;
   settings: DynamoDbSettingsStore;
+  /** Members and friendships: read only here (the pages list them; nothing on them is changed). */
+  members: DynamoDbMemberStore;
+  friendships: DynamoDbFriendshipStore;
   line: LineApi;
   attendance: AttendanceAdminDeps;
   /**
@@ -28,7 +35,7 @@ export interface ConsoleDeps {
    * `tuning` paces a campaign run here; on AWS the workers keep the stack's own.
    */
   startCampaign(
-    spec: Pick<Campaign, 'campaignId' | 'couponId' | 'messages'>,
+    spec: Pick<Campaign, 'campaignId' | 'couponId' | 'messages' | 'belowReach'>,
     tuning?: CampaignTuning,
   ): Promise<void>;
   now(): Date;
@@ -53,6 +60,13 @@ export function consoleDeps(options: {
     campaigns,
     coupons: new DynamoDbCouponStore(client, tables.coupons),
     settings: new DynamoDbSettingsStore(client, tables.settings),
+    // Retention only sets the expiry of items written, and the console writes none of these.
+    members: new DynamoDbMemberStore({ client, tables, retentionDays: MEMBER_RETENTION_DAYS }),
+    friendships: new DynamoDbFriendshipStore({
+      client,
+      tableName: tables.friendships,
+      retentionDays: MEMBER_RETENTION_DAYS,
+    }),
     line,
     now: () => new Date(),
     attendance: {

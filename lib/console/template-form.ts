@@ -18,6 +18,8 @@ export interface TemplateFields {
   /** The add-friend card's title, text and button label; absent when its shape is not the default's. */
   card?: { title: string; text: string; button: string };
   memberWelcome: boolean;
+  /** Keywords count only in messages that @mention the OA (a quiet bot in a lively group). */
+  keywordsNeedMention: boolean;
 }
 
 type Json = Record<string, unknown>;
@@ -62,6 +64,7 @@ export function fieldsOf(templates: Templates): TemplateFields {
       },
     }),
     memberWelcome: templates.memberWelcome !== null,
+    keywordsNeedMention: templates.keywordsNeedMention === true,
   };
 }
 
@@ -80,6 +83,7 @@ export function fieldsFromForm(form: Record<string, unknown>, current: TemplateF
       card: { title: text('cardTitle'), text: text('cardText'), button: text('cardButton') },
     }),
     memberWelcome: form.memberWelcome === 'on',
+    keywordsNeedMention: form.keywordsNeedMention === 'on',
   };
 }
 
@@ -110,6 +114,7 @@ export function overridesFrom(fields: TemplateFields, overrides: Json): Json {
     cooldown !== '' && Number.isFinite(Number(cooldown)) ? Number(cooldown) : cooldown,
   );
   set('addFriendUrl', fields.addFriendUrl);
+  set('keywordsNeedMention', fields.keywordsNeedMention);
   const card = JSON.parse(JSON.stringify(overrides.friendCard ?? defaultTemplates.friendCard)) as Message;
   const parts = cardParts(card);
   if (fields.card && parts) {

@@ -5,7 +5,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { BY_STATUS_INDEX, type TableRole } from '../../lambda/adapters/dynamodb/tables';
+import { BY_REACH_INDEX, BY_STATUS_INDEX, type TableRole } from '../../lambda/adapters/dynamodb/tables';
 import { deadLetterQueue } from './dead-letter-queue';
 import { grantLineSecret, type LineSecretAccess } from './line-secret';
 import { NodeFunction } from './node-function';
@@ -58,7 +58,12 @@ export class CampaignFanOut extends Construct {
     allow(
       planner,
       ['dynamodb:Query'],
-      [`${tables.groups.tableArn}/index/${BY_STATUS_INDEX}`, tables.deliveries.tableArn],
+      [
+        `${tables.groups.tableArn}/index/${BY_STATUS_INDEX}`,
+        // The friend-add card to chats below a reach lists them by reach.
+        `${tables.chatReach.tableArn}/index/${BY_REACH_INDEX}`,
+        tables.deliveries.tableArn,
+      ],
     );
     allow(
       planner,

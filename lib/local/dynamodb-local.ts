@@ -86,7 +86,7 @@ export async function startDynamoDbLocal(options: { port: number; dbPath?: strin
 
   const endpoint = `http://127.0.0.1:${options.port}`;
   const client = localDynamoDbClient(endpoint);
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 90_000; // a JVM on a busy machine can take a while
   try {
     for (;;) {
       if (child.exitCode !== null) throw new Error(`DynamoDB Local exited (${child.exitCode}):\n${output}`);

@@ -2,22 +2,15 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DynamoDbCampaignStore } from '../../lambda/adapters/dynamodb/campaign-store';
-import { environmentFor } from '../../lambda/adapters/dynamodb/tables';
 import { campaignCommand, campaignMessages } from '../../lib/cli/campaign';
 import { UsageError } from '../../lib/cli/usage-error';
-import { testDynamoDbEndpoint } from '../support/dynamodb';
-import { CHANNEL_ACCESS_TOKEN, startHarness, type Harness } from '../support/webhook-harness';
+import { startHarness, type Harness } from '../support/webhook-harness';
 
 let h: Harness;
 let env: NodeJS.ProcessEnv;
 beforeAll(async () => {
   h = await startHarness();
-  env = {
-    DYNAMODB_ENDPOINT: testDynamoDbEndpoint(),
-    ...environmentFor(h.tables),
-    LINE_API_BASE_URL: h.line.url,
-    LINE_CHANNEL_ACCESS_TOKEN: CHANNEL_ACCESS_TOKEN,
-  };
+  env = { ...h.cliEnv };
 });
 afterAll(() => h.close());
 

@@ -1,11 +1,10 @@
-import { environmentFor } from '../../lambda/adapters/dynamodb/tables';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { startCountingProxy } from '../../lib/bench/counting-proxy';
 import { groupsCommand, parseSince, UsageError } from '../../lib/cli/groups';
 import { newGroupId, webhookEvents } from '../../lib/local/simulator/webhook-events';
 import { testDynamoDbEndpoint } from '../support/dynamodb';
-import { CHANNEL_ACCESS_TOKEN, startHarness, type Harness } from '../support/webhook-harness';
+import { startHarness, type Harness } from '../support/webhook-harness';
 
 let h: Harness;
 let env: NodeJS.ProcessEnv;
@@ -15,12 +14,7 @@ let lastActivityAt: string;
 
 beforeAll(async () => {
   h = await startHarness();
-  env = {
-    DYNAMODB_ENDPOINT: testDynamoDbEndpoint(),
-    ...environmentFor(h.tables),
-    LINE_API_BASE_URL: h.line.url,
-    LINE_CHANNEL_ACCESS_TOKEN: CHANNEL_ACCESS_TOKEN,
-  };
+  env = { ...h.cliEnv };
   const now = Date.now();
   h.line.state.chats.set(active, { chatType: 'group', groupName: '池袋店', memberCount: 8, isMember: true });
   await h.post([

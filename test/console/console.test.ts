@@ -304,6 +304,72 @@ describeBrowser('operators console', () => {
     await page.screenshot({ path: '.local/screenshots/campaign.png', fullPage: true });
   });
 
+  it('members and reach: who is in a chat (name, friend yes/no/unknown), its reach, chats below a reach', async () => {
+    const chat = active[1]!;
+    const [alice, bob, carol] = ['Ualice', 'Ubob', 'Ucarol'].map((u) => u.padEnd(33, '0'));
+    await emulator.setFriend(alice!, true, 'アリス');
+    await emulator.setFriend(bob!, false);
+    await simulator.run({
+      name: 'member-joined',
+      groupId: chat,
+      members: [
+        { userId: alice!, displayName: 'アリス' },
+        { userId: bob!, displayName: 'ボブ' },
+      ],
+    });
+    await emulator.joinChat(chat, carol!, 'キャロル');
+    await simulator.run({ name: 'message', groupId: chat, text: 'よろしく', userId: carol! });
+    // Names and friendships are read from LINE after the events, not before the webhook's answer.
+    const rows = page.locator('#members tbody tr');
+    for (let tries = 0; ; tries++) {
+      await page.goto(`${stack.consoleUrl}groups/${chat}`);
+      const text =
+        (await page
+          .locator('#members')
+          .textContent()
+          .catch(() => '')) ?? '';
+      if (['アリス', 'ボブ', 'キャロル'].every((n) => text.includes(n)) || tries > 40) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(await rows.count()).toBe(3);
+    expect(await page.locator('#members tr[data-friend="true"]').textContent()).toContain('アリス');
+    expect(await page.locator('#members tr[data-friend="false"]').count()).toBe(2);
+    // One friend over LINE's member count (which grew with the joins).
+    const reachShown = /1\/(\d+) \((\d+)%\)/.exec((await page.locator('main').textContent()) ?? '');
+    expect(Number(reachShown?.[2])).toBe(Math.round(100 / Number(reachShown?.[1])));
+
+    await page.goto(`${stack.consoleUrl}groups?below=50`);
+    expect(await page.locator(`tr[data-group="${chat}"] [data-column="reach"]`).textContent()).toContain(
+      reachShown?.[0],
+    );
+    await page.goto(stack.consoleUrl);
+    expect(Number(await page.locator('[data-reach="below50"]').textContent())).toBeGreaterThanOrEqual(1);
+    expect(await page.locator('[data-reach="overall"]').textContent()).toMatch(/^\d+%$/);
+    const refused = await fetch(`${stack.consoleUrl}groups?below=abc`);
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('% で指定してください');
+    await page.goto(`${stack.consoleUrl}groups/${chat}`);
+    await page.screenshot({ path: '.local/screenshots/members.png', fullPage: true });
+
+    // The friend-add card to the chats below 50%, priced per member before it starts, sent once.
+    const cards = async (groupId: string) =>
+      (await emulator.messages(groupId)).filter(
+        (m) => m.via === 'push' && JSON.stringify(m.messages).includes('line.me/R/ti/p/'),
+      ).length;
+    await page.goto(`${stack.consoleUrl}campaigns`);
+    await page.fill('#friend-card input[name="below"]', '50');
+    await page.click('#friend-card button');
+    const estimate = ((await page.locator('#estimate').textContent()) ?? '').replace(/\s+/g, ' ');
+    expect(estimate).toContain('友だち追加カード');
+    expect(estimate).toContain('メンバー 1 人につき 1 通');
+    await page.click('#estimate button');
+    await page.waitForURL(/\/campaigns\/friend-card-below-50-/);
+    for (let tries = 0; (await cards(chat)) === 0 && tries < 40; tries++)
+      await new Promise((r) => setTimeout(r, 250));
+    expect(await cards(chat)).toBe(1);
+    expect(await cards(ejected)).toBe(0);
+  });
+
   it('leave a group: only behind a confirmation, then recorded as left_by_operator', async () => {
     await page.goto(`${stack.consoleUrl}groups/${active[0]}`);
     await page.check('input[name="confirm"]');

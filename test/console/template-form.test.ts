@@ -28,6 +28,7 @@ describe('the templates form', () => {
         button: '友だち追加',
       },
       memberWelcome: true,
+      keywordsNeedMention: false,
     });
     expect(overridesFrom(defaults(), {})).toEqual({});
   });
@@ -69,6 +70,14 @@ describe('the templates form', () => {
     expect(overridesFrom(withFields({ memberWelcome: true }), { memberWelcome: custom })).toEqual({
       memberWelcome: custom,
     });
+  });
+
+  it('keywords can require an @mention of the OA: ticked is an override, unticked is the default again', () => {
+    const quiet = overridesFrom(withFields({ keywordsNeedMention: true }), {});
+    expect(quiet).toEqual({ keywordsNeedMention: true });
+    expect(loadTemplates(quiet).keywordsNeedMention).toBe(true);
+    expect(fieldsFromForm({ keywordsNeedMention: 'on' }, defaults()).keywordsNeedMention).toBe(true);
+    expect(overridesFrom(withFields({ keywordsNeedMention: false }), quiet)).toEqual({});
   });
 
   it('a card of another shape has no card fields; the form leaves it to the JSON box', () => {

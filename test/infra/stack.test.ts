@@ -284,6 +284,7 @@ describe('LineGroups stack', () => {
         'LineGroups/eventsDeadLettered',
         'LineGroups/massLeaves',
         'LineGroups/enrichmentsAbandoned',
+        'LineGroups/peopleReadFailures',
         'AWS/SQS/ApproximateNumberOfMessagesVisible',
         'AWS/SQS/NumberOfMessagesSent',
         'AWS/Lambda/IteratorAge',

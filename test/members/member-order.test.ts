@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { webhookEvents, type WebhookEvent } from '../../lib/local/simulator/webhook-events';
-import { chatId, eventId, propertyRuns, shuffledDeliveries, userId } from '../support/generators';
+import {
+  chatId,
+  eventId,
+  propertyRuns,
+  RUN_TIMEOUT_MS,
+  shuffledDeliveries,
+  userId,
+} from '../support/generators';
 import { startHarness, type Harness } from '../support/webhook-harness';
 
 /**
@@ -99,7 +106,7 @@ describe('members under redelivery and reordering (property, DynamoDB Local)', (
           expect(sub.friends).toBe(sub.members.filter((m) => m.counted.friend).length);
         },
       ),
-      { numRuns: propertyRuns(10, 100) },
+      { numRuns: propertyRuns(10, 100), timeout: RUN_TIMEOUT_MS },
     );
   }, 900_000);
 });

@@ -4,12 +4,17 @@ import { startLineEmulator, type LineEmulator } from '../../lib/local/line-emula
 import { newGroupId, signature, webhookBody, webhookEvents } from '../../lib/local/simulator/webhook-events';
 import { createTestTables, testDynamoDbEndpoint } from '../support/dynamodb';
 import { startLocalProcessing } from '../../lib/local/processing';
+import { pseudonym } from '../../lambda/runtime/redact-user-ids';
 
 // The Lambda entry points themselves (webhook, then the processor on the inbox stream), with
 // Powertools' real logger at DEBUG, on every path we have: nothing they print may contain the
-// channel secret or the access token.
+// channel secret or the access token, nor a member's user id or display name (personal data): a
+// user id may appear only as its one-way pseudonym.
 const SECRET = 'chan-secret-7f3a9c1e5b';
 const TOKEN = 'access-token-Qz8wK2nV4tLr';
+const MEMBER = `U${'7e1d'.repeat(8)}`;
+const SENDER = `U${'a0b9'.repeat(8)}`;
+const NAME = '山田花子テスト';
 const saved = { ...process.env };
 let line: LineEmulator;
 let drop: () => Promise<void>;
@@ -45,7 +50,7 @@ afterAll(async () => {
   await drop();
 });
 
-it('no log line contains the channel secret or the access token', async () => {
+it('no log line contains the channel secret, the access token, a user id or a member name', async () => {
   const { handler } = await import('../../lambda/handlers/webhook');
   const call = (body: string, sig: string) =>
     handler(
@@ -68,6 +73,16 @@ it('no log line contains the channel secret or the access token', async () => {
   ).toBe(200);
   expect((await call(webhookBody([webhookEvents.join(newGroupId())]), 'forged')).statusCode).toBe(401);
   expect((await call('{not json', signature('{not json', SECRET))).statusCode).toBe(400);
+  // Members and a sender, whose profile reads LINE then fails (errors name the URL, with the id).
+  line.state.chats.set(groupId, { chatType: 'group', groupName: 'g', memberCount: 3, isMember: true });
+  expect(
+    (
+      await good([
+        webhookEvents.memberJoined(groupId, [MEMBER], { replyToken: line.state.issueReplyToken(groupId) }),
+        webhookEvents.message(groupId, `${NAME}です`, { userId: SENDER }),
+      ])
+    ).statusCode,
+  ).toBe(200);
   // LINE refusing the token (401) and failing (500) on lookups and replies.
   line.state.faults.push(
     { match: '/v2/bot/', status: 401, count: 3 },
@@ -119,4 +134,18 @@ it('no log line contains the channel secret or the access token', async () => {
   expect(printed).toContain('"eventsAccepted"');
   expect(printed).not.toContain(SECRET);
   expect(printed).not.toContain(TOKEN);
+  expect(printed).not.toMatch(/U[0-9a-f]{32}/);
+  expect(printed).not.toContain(NAME);
+});
+
+it('a user id in a logged message or error is replaced by its pseudonym (errors from LINE name them)', async () => {
+  const { logger } = await import('../../lambda/runtime/observability');
+  printed = '';
+  logger.warn(`profile read failed for ${MEMBER}`, {
+    error: new Error(`GET /v2/bot/group/Cx/member/${SENDER} answered 500`),
+    userIds: [MEMBER],
+  });
+  expect(printed).not.toMatch(/U[0-9a-f]{32}/);
+  expect(printed).toContain(pseudonym(MEMBER));
+  expect(printed).toContain(pseudonym(SENDER));
 });

@@ -42,3 +42,9 @@ export function shuffledDeliveries(deliveries: WebhookEvent[], random: fc.Stream
  * (DEEP_PROPERTIES=1), which is what is run before a change lands.
  */
 export const propertyRuns = (quick: number, deep: number) => (process.env.DEEP_PROPERTIES ? deep : quick);
+
+/**
+ * One run of a property against DynamoDB Local that takes longer than this is a hang, not a slow
+ * machine: fast-check then fails it with its counterexample instead of jest timing the test out.
+ */
+export const RUN_TIMEOUT_MS = 60_000;

@@ -56,6 +56,8 @@ export interface PostOptions {
 }
 
 export interface Harness {
+  /** What a CLI or a handler needs in its environment to use this harness's tables and emulator. */
+  cliEnv: Record<string, string>;
   config: Config;
   tables: TableNames;
   registry: DynamoDbGroupRegistry;
@@ -83,12 +85,15 @@ export async function startHarness(
   const db = await createTestTables();
   const line = await startLineEmulator({ channelAccessToken: CHANNEL_ACCESS_TOKEN, ...emulator });
   const recorder = new Recorder();
-  const config = loadConfig({
+  const cliEnv = {
     DYNAMODB_ENDPOINT: testDynamoDbEndpoint(),
     ...environmentFor(db.tables),
     LINE_API_BASE_URL: line.url,
-    LINE_CHANNEL_SECRET: CHANNEL_SECRET,
     LINE_CHANNEL_ACCESS_TOKEN: CHANNEL_ACCESS_TOKEN,
+  };
+  const config = loadConfig({
+    ...cliEnv,
+    LINE_CHANNEL_SECRET: CHANNEL_SECRET,
     SETTINGS_CACHE_SECONDS: '0',
     ...env,
   });
@@ -126,6 +131,7 @@ export async function startHarness(
     eventRetentionDays: 90,
   });
   return {
+    cliEnv,
     config,
     tables: db.tables,
     registry,

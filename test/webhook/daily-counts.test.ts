@@ -2,7 +2,14 @@ import fc from 'fast-check';
 import type { DailyCounts } from '../../lambda/app/ports';
 import { japanDay } from '../../lambda/domain/group';
 import { webhookEvents, type WebhookEvent } from '../../lib/local/simulator/webhook-events';
-import { chatId, eventId, propertyRuns, shuffledDeliveries, userId } from '../support/generators';
+import {
+  chatId,
+  eventId,
+  propertyRuns,
+  RUN_TIMEOUT_MS,
+  shuffledDeliveries,
+  userId,
+} from '../support/generators';
 import { startHarness, type Harness } from '../support/webhook-harness';
 
 /**
@@ -85,7 +92,7 @@ describe('daily counts (Japan time)', () => {
           );
         },
       ),
-      { numRuns: propertyRuns(8, 50) },
+      { numRuns: propertyRuns(8, 50), timeout: RUN_TIMEOUT_MS },
     );
   }, 300_000);
 });

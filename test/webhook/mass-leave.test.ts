@@ -6,7 +6,7 @@ import { handleSweepEvent } from '../../lambda/runtime/sweep-event';
 import { startLocalProcessing } from '../../lib/local/processing';
 import { testDynamoDbEndpoint } from '../support/dynamodb';
 import { chatsToReinvite } from '../../lambda/app/reinvite';
-import { propertyRuns, shuffledDeliveries } from '../support/generators';
+import { propertyRuns, RUN_TIMEOUT_MS, shuffledDeliveries } from '../support/generators';
 import { startHarness, type Harness } from '../support/webhook-harness';
 
 const HOUR = 3_600_000;
@@ -200,7 +200,7 @@ describe('mass leave under any delivery order, redelivery and batching (property
           }
         },
       ),
-      { numRuns: propertyRuns(4, 50) },
+      { numRuns: propertyRuns(4, 50), timeout: RUN_TIMEOUT_MS },
     );
   }, 600_000);
 });

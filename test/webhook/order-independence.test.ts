@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import type { Group } from '../../lambda/domain/group';
 import { webhookEvents, type WebhookEvent } from '../../lib/local/simulator/webhook-events';
-import { chatId, eventId, propertyRuns, shuffledDeliveries, userId } from '../support/generators';
+import {
+  chatId,
+  eventId,
+  propertyRuns,
+  RUN_TIMEOUT_MS,
+  shuffledDeliveries,
+  userId,
+} from '../support/generators';
 import { startHarness, type Harness } from '../support/webhook-harness';
 
 let h: Harness;
@@ -102,7 +109,7 @@ describe('group registry under redelivery and reordering (property, DynamoDB Loc
           expect(recorded).toEqual(expect.arrayContaining(lifecycleIds));
         },
       ),
-      { numRuns: propertyRuns(15, 200) },
+      { numRuns: propertyRuns(15, 200), timeout: RUN_TIMEOUT_MS },
     );
   }, 900_000);
 });

@@ -234,11 +234,14 @@ export class DynamoDbMemberStore implements MemberStore {
         new UpdateCommand({
           TableName: this.options.tables.members,
           Key: memberKey(key),
+          // Owed from now on (the sweep asks again), or no more (LINE said they are not in the chat).
           UpdateExpression: nextAt
-            ? 'SET nameDueAt = :next ADD nameAttempts :one'
+            ? 'SET nameDue = :due, nameDueAt = :next ADD nameAttempts :one'
             : 'REMOVE nameDue, nameDueAt, nameAttempts',
           ConditionExpression: 'attribute_exists(version)',
-          ...(nextAt && { ExpressionAttributeValues: { ':next': nextAt.toISOString(), ':one': 1 } }),
+          ...(nextAt && {
+            ExpressionAttributeValues: { ':due': 'due', ':next': nextAt.toISOString(), ':one': 1 },
+          }),
         }),
       );
     } catch (error) {

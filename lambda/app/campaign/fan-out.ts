@@ -33,7 +33,7 @@ export interface FanOut {
  * the worker that finishes its last batch ends the campaign `done`.
  */
 export async function fanOutCampaign(
-  spec: Pick<Campaign, 'campaignId' | 'couponId' | 'messages'>,
+  spec: Pick<Campaign, 'campaignId' | 'couponId' | 'messages' | 'belowReach'>,
   options: { ignoreQuota: boolean },
   deps: CampaignDeps,
   queue: (batches: CampaignBatch[]) => Promise<void>,

@@ -8,13 +8,15 @@ import {
   summarize,
 } from '../../domain/campaign';
 import type { Group } from '../../domain/group';
-import { assertValidMessages } from '../../domain/messages';
+import { assertValidMessages, InvalidMessageError } from '../../domain/messages';
 import { LineApiError } from '../errors';
-import type { CampaignStore, GroupDirectory, Log, PushSender, Telemetry } from '../ports';
+import type { CampaignStore, GroupDirectory, Log, MemberStore, PushSender, Telemetry } from '../ports';
 import type { RateLimiter } from './rate-limiter';
 
 export interface CampaignDeps {
   registry: Pick<GroupDirectory, 'pagesByStatus' | 'getMany'>;
+  /** Chats by reach (the byReach index), for campaigns to chats below a reach. */
+  reach?: Pick<MemberStore, 'lowestReach'>;
   store: CampaignStore;
   line: PushSender;
   limiter: RateLimiter;
@@ -57,7 +59,7 @@ export interface Plan {
   remainingQuota?: number;
 }
 
-type CampaignSpec = Pick<Campaign, 'campaignId' | 'couponId' | 'messages'>;
+type CampaignSpec = Pick<Campaign, 'campaignId' | 'couponId' | 'messages' | 'belowReach'>;
 
 /** What planning finds, before anything is written. */
 interface Survey extends Omit<Plan, 'campaign'> {
@@ -66,13 +68,48 @@ interface Survey extends Omit<Plan, 'campaign'> {
   settled: number;
 }
 
+/** JSON with sorted keys: DynamoDB keeps a map's entries, not their order (a Flex card read back). */
+const canonical = (value: unknown): string =>
+  JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+
 function assertSameCampaign(campaign: Campaign, spec: CampaignSpec): void {
   if (
     campaign.couponId !== spec.couponId ||
-    JSON.stringify(campaign.messages) !== JSON.stringify(spec.messages)
+    campaign.belowReach !== spec.belowReach ||
+    canonical(campaign.messages) !== canonical(spec.messages)
   ) {
     throw new Error(`campaign ${spec.campaignId} exists with other messages; pick another --id`);
   }
+}
+
+/** A reach target is a share of a chat's members: above 0, at most 1 (every chat). */
+export function assertValidReach(share: number): void {
+  if (!Number.isFinite(share) || share <= 0 || share > 1)
+    throw new InvalidMessageError(
+      [{ property: 'belowReach', message: 'must be a share above 0 and at most 1' }],
+      'campaign target',
+    );
+}
+
+/**
+ * The chats a campaign goes to, a page at a time: every active one (byStatus), or the active ones
+ * whose reach is below its target (byReach, lowest first; chats whose LINE member count is not
+ * known yet have no reach and are not listed).
+ */
+async function* targetedChats(
+  spec: Pick<CampaignSpec, 'belowReach'>,
+  deps: Pick<CampaignDeps, 'registry' | 'reach'>,
+): AsyncIterable<{ groupId: string; memberCount?: number }[]> {
+  if (spec.belowReach === undefined) {
+    yield* deps.registry.pagesByStatus('active');
+    return;
+  }
+  if (!deps.reach) throw new Error('a campaign by reach needs the members store');
+  yield await deps.reach.lowestReach({ below: spec.belowReach });
 }
 
 /**
@@ -82,9 +119,10 @@ function assertSameCampaign(campaign: Campaign, spec: CampaignSpec): void {
 export async function surveyCampaign(
   spec: CampaignSpec,
   options: { ignoreQuota: boolean },
-  deps: Pick<CampaignDeps, 'registry' | 'store' | 'line'>,
+  deps: Pick<CampaignDeps, 'registry' | 'store' | 'line' | 'reach'>,
 ): Promise<Survey> {
   assertValidMessages(spec.messages, 'campaign messages');
+  if (spec.belowReach !== undefined) assertValidReach(spec.belowReach);
   const existing = await deps.store.get(spec.campaignId);
   if (existing) assertSameCampaign(existing, spec);
   const deliveries = existing ? await deps.store.deliveries(spec.campaignId) : [];
@@ -94,7 +132,7 @@ export async function surveyCampaign(
   const active = new Set<string>();
   const groupIds: string[] = [];
   let cost = 0;
-  for await (const page of deps.registry.pagesByStatus('active')) {
+  for await (const page of targetedChats(spec, deps)) {
     for (const group of page) {
       active.add(group.groupId);
       if (settled.has(group.groupId)) continue;
@@ -134,7 +172,7 @@ export async function planCampaign(
     campaign = await deps.store.createOrGet({
       ...spec,
       kind: 'push',
-      target: 'active',
+      target: spec.belowReach === undefined ? 'active' : 'belowReach',
       createdAt: deps.now().toISOString(),
       status: 'planned',
     });
@@ -311,11 +349,13 @@ export async function campaignStatus(
 
 /** What a campaign to every active group would cost now, before anything is written. */
 export async function estimateCampaign(
-  deps: Pick<CampaignDeps, 'registry' | 'line'>,
+  deps: Pick<CampaignDeps, 'registry' | 'line' | 'reach'>,
+  target: Pick<CampaignSpec, 'belowReach'> = {},
 ): Promise<{ groups: number; cost: number; remainingQuota?: number }> {
+  if (target.belowReach !== undefined) assertValidReach(target.belowReach);
   let groups = 0;
   let cost = 0;
-  for await (const page of deps.registry.pagesByStatus('active')) {
+  for await (const page of targetedChats(target, deps)) {
     groups += page.length;
     for (const group of page) cost += pushCost(group.memberCount);
   }

@@ -64,6 +64,13 @@ async function readName(key: MemberKey, deps: PeopleReadDeps): Promise<boolean> 
       deps.timeoutMs,
     );
     await deps.members.setName(key, displayName, at);
+    // This process keeps what it knows of the member: tomorrow's first message needs no read again.
+    const cached = deps.memberCache.get(key.groupId, key.userId);
+    if (cached)
+      deps.memberCache.set({
+        ...cached,
+        member: { ...cached.member, displayName, displayNameAt: at.toISOString() },
+      });
     return true;
   } catch (error) {
     if (error instanceof NotAMemberError) {

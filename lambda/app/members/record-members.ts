@@ -114,11 +114,14 @@ async function recordSomeMembers(
     });
     if (changes.length === 0) return { names: [], friendships: [] };
     const now = deps.clock.now();
-    // A new member's name is owed; a known one's again when seen on a later day than it was read.
-    const nameDue = (c: (typeof changes)[number]) =>
-      !c.before ||
-      (c.next.lastSeenAt !== c.before.member.lastSeenAt &&
-        (c.next.displayNameAt === undefined || now.getTime() - Date.parse(c.next.displayNameAt) >= DAY_MS));
+    // A new member's name is owed (kept owed in the table until read, so a crash loses nothing);
+    // a known one's is read again, after the batch, when seen on a later day than it was read:
+    // that read costs one write, and owes nothing until it fails.
+    const nameOwed = (c: (typeof changes)[number]) => !c.before;
+    const nameStale = (c: (typeof changes)[number]) =>
+      c.before !== undefined &&
+      c.next.lastSeenAt !== c.before.member.lastSeenAt &&
+      (c.next.displayNameAt === undefined || now.getTime() - Date.parse(c.next.displayNameAt) >= DAY_MS);
     // Joined, left or new: what the member counts for in the chat's reach moves with it.
     const counting = changes.filter((c) => !c.before || c.before.member.status !== c.next.status);
     try {
@@ -151,7 +154,7 @@ async function recordSomeMembers(
           member: c.next,
           counted: counted[i] ?? NOT_COUNTED,
           expectedVersion: c.before?.version,
-          nameDue: nameDue(c),
+          nameDue: nameOwed(c),
         })),
         reach && {
           reach,
@@ -173,7 +176,9 @@ async function recordSomeMembers(
         friendships.filter((f) => f.friendship.isFriend !== undefined).map((f) => f.friendship.userId),
       );
       return {
-        names: changes.filter(nameDue).map((c) => ({ groupId, userId: c.next.userId })),
+        names: changes
+          .filter((c) => nameOwed(c) || nameStale(c))
+          .map((c) => ({ groupId, userId: c.next.userId })),
         // Someone we never heard follow or unfollow, never checked: LINE's profile API tells.
         friendships: changes.filter((c) => !c.before && !known.has(c.next.userId)).map((c) => c.next.userId),
       };

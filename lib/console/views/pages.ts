@@ -1,4 +1,5 @@
 import { html } from 'hono/html';
+import type { MemberRow, ReachRow } from '../../../lambda/app/members/queries';
 import type { Overview } from '../../../lambda/app/overview';
 import type { GroupEventRecord } from '../../../lambda/app/ports';
 import type { Campaign, CampaignSummary } from '../../../lambda/domain/campaign';
@@ -10,6 +11,7 @@ import { fieldOfProperty, type TemplateFields } from '../template-form';
 import { dailyChart } from './chart';
 import { flexMessage } from './flex';
 import { labelled } from './layout';
+import { membersSection, percent, reachCard, reachCell } from './people';
 
 const when = (iso: string | undefined) => (iso ? iso.replace('T', ' ').slice(0, 19) : '-');
 const notice = (message?: { ok?: string; error?: string }) =>
@@ -19,7 +21,13 @@ const notice = (message?: { ok?: string; error?: string }) =>
       ? html`<p class="ok" role="status">${message.ok}</p>`
       : '';
 
-export function overviewPage(view: Overview) {
+/** A chat as a table row shows it: the registry's item, and its reach when known. */
+type GroupRow = Group & { reach?: ReachRow };
+
+export function overviewPage(
+  view: Overview,
+  reach?: { chats: number; below50: number; reach: number | null },
+) {
   return html`
     <section class="cards">
       ${(['active', 'left', 'ejected'] as GroupStatus[]).map(
@@ -30,6 +38,7 @@ export function overviewPage(view: Overview) {
           </a>`,
       )}
     </section>
+    ${reach ? reachCard(reach) : ''}
     <h2>日ごとの参加・退出・追い出し</h2>
     ${dailyChart(view.days)}
     <h2>最近の追い出し</h2>
@@ -46,8 +55,10 @@ export function overviewPage(view: Overview) {
 }
 
 function groupTable(
-  groups: Group[],
-  columns: ('groupName' | 'statusChangedAt' | 'leaveReason' | 'memberCount' | 'status' | 'lastActivityAt')[],
+  groups: GroupRow[],
+  columns: (
+    'groupName' | 'statusChangedAt' | 'leaveReason' | 'memberCount' | 'status' | 'lastActivityAt' | 'reach'
+  )[],
 ) {
   if (groups.length === 0) return html`<p>ありません</p>`;
   const head: Record<string, string> = {
@@ -57,6 +68,7 @@ function groupTable(
     memberCount: '人数',
     status: '状態',
     lastActivityAt: '最後の発言など (UTC)',
+    reach: '届く範囲 友だち/人数',
   };
   return html`<table>
     <thead>
@@ -84,6 +96,8 @@ function groupTable(
                   return html`<td>${labelled(STATUS_LABELS, g.status)}</td>`;
                 case 'lastActivityAt':
                   return html`<td data-column="lastActivityAt">${when(g.lastActivityAt)}</td>`;
+                case 'reach':
+                  return reachCell(g.reach);
               }
             })}
           </tr>`,
@@ -92,7 +106,15 @@ function groupTable(
   </table>`;
 }
 
-export function groupsPage(options: { status: GroupStatus; q: string; groups: Group[]; cursor?: string }) {
+export function groupsPage(options: {
+  status: GroupStatus;
+  q: string;
+  groups: GroupRow[];
+  cursor?: string;
+  /** Listing active chats below this reach (percent), lowest first, instead of by status. */
+  below?: number;
+  error?: string;
+}) {
   const next = new URLSearchParams({
     status: options.status,
     ...(options.q && { q: options.q }),
@@ -111,11 +133,27 @@ export function groupsPage(options: { status: GroupStatus; q: string; groups: Gr
       <input name="q" value="${options.q}" placeholder="グループ名で検索" aria-label="グループ名" />
       <button>表示</button>
     </form>
+    <form method="get" action="/groups" id="reach-filter">
+      <label
+        >届く範囲が
+        <input
+          name="below"
+          value="${options.below ?? ''}"
+          inputmode="numeric"
+          size="4"
+          aria-label="届く範囲の上限 (%)"
+        />
+        % 未満の参加中グループ（低い順）</label
+      >
+      <button>絞り込む</button>
+    </form>
+    ${notice(options.error ? { error: options.error } : undefined)}
     ${groupTable(options.groups, [
       'groupName',
       'status',
       'leaveReason',
       'memberCount',
+      'reach',
       'statusChangedAt',
       'lastActivityAt',
     ])}
@@ -124,9 +162,10 @@ export function groupsPage(options: { status: GroupStatus; q: string; groups: Gr
 }
 
 export function groupPage(
-  group: Group,
+  group: GroupRow,
   events: GroupEventRecord[],
   message?: { ok?: string; error?: string },
+  members: MemberRow[] = [],
   /** Sections of other capabilities (attendance's switch), after the chat's facts. */
   more: unknown = '',
 ) {
@@ -141,6 +180,12 @@ export function groupPage(
     ['退出 leftAt', when(group.leftAt)],
     ['最後の発言など lastActivityAt', when(group.lastActivityAt)],
     ['参加回数 joinCount', group.joinCount],
+    [
+      '届く範囲 reach（友だち/人数）',
+      group.reach
+        ? `${group.reach.friends}/${group.reach.memberCount ?? '?'} (${percent(group.reach.reach)})`
+        : '-',
+    ],
   ];
   return html`
     ${notice(message)}
@@ -156,7 +201,7 @@ export function groupPage(
         )}
       </tbody>
     </table>
-    ${more}
+    ${more} ${membersSection(members)}
     <h2>出来事と判断（なぜこの状態か）</h2>
     <table>
       <thead>
@@ -393,6 +438,16 @@ ${fields.card.text}</textarea>
               ${invalid('keywordCooldownSeconds')}
             />
             ${fieldError('keywordCooldownSeconds')}
+            <label
+              ><input
+                type="checkbox"
+                name="keywordsNeedMention"
+                ${fields.keywordsNeedMention ? html`checked` : ''}
+              />
+              OA への @メンション付きのときだけキーワードに答える（返信は聞いた人へのメンション付き）
+              <code>keywordsNeedMention</code></label
+            >
+            ${fieldError('keywordsNeedMention')}
             <label for="couponText">クーポンに添える文（空なら添えません） <code>couponText</code></label>
             <textarea id="couponText" name="couponText" rows="2" ${invalid('couponText')}>
 ${fields.couponText}</textarea>
@@ -459,6 +514,8 @@ export function campaignsPage(options: {
     remainingQuota?: number;
     rate?: string;
     concurrency?: string;
+    /** The friend-add card to the active chats below this reach (percent), instead of all. */
+    below?: number;
   };
   message?: { ok?: string; error?: string };
 }) {
@@ -469,13 +526,15 @@ export function campaignsPage(options: {
       e
         ? html`<section class="card" id="estimate">
             <p>
-              参加中の <strong>${e.groups}</strong> グループへ送ります。LINE が数える通数はおよそ
-              <strong>${e.cost}</strong> 通 （今月の残り:
-              ${e.remainingQuota === undefined ? '上限なし' : e.remainingQuota}）。
+              ${e.below === undefined ? '' : html`友だち追加カードを、届く範囲が <strong>${e.below}%</strong> 未満の`}
+              ${html`参加中の <strong>${e.groups}</strong> グループへ送ります。`}グループへのプッシュはメンバー
+              1 人につき 1 通と数えられるので、LINE が数える通数はおよそ <strong>${e.cost}</strong> 通
+              （今月の残り: ${e.remainingQuota === undefined ? '上限なし' : e.remainingQuota}）。
             </p>
             ${e.remainingQuota !== undefined && e.cost > e.remainingQuota ? html`<p class="error">今月の残り通数が足りません。</p>` : ''}
             <form method="post" action="/campaigns">
               <input type="hidden" name="couponId" value="${e.couponId}" />
+              ${e.below === undefined ? '' : html`<input type="hidden" name="target" value="friendCard" /><input type="hidden" name="below" value="${e.below}" />`}
               <label
                 >送信速度（1 秒あたりの通数、2000 まで） <code>rate</code>
                 <input name="rate" value="${e.rate ?? '1000'}" inputmode="decimal" required
@@ -488,14 +547,32 @@ export function campaignsPage(options: {
             </form>
           </section>`
         : html`<form method="post" action="/campaigns/estimate">
-            <label
-              >クーポン
-              <select name="couponId" required>
-                ${options.coupons.filter((c) => c.status !== 'CLOSED').map((c) => html`<option value="${c.couponId}">${c.title} (${c.couponId})</option>`)}
-              </select>
-            </label>
-            <button>通数を見積もる</button>
-          </form>`
+              <label
+                >クーポン
+                <select name="couponId" required>
+                  ${options.coupons.filter((c) => c.status !== 'CLOSED').map((c) => html`<option value="${c.couponId}">${c.title} (${c.couponId})</option>`)}
+                </select>
+              </label>
+              <button>通数を見積もる</button>
+            </form>
+            <h2>友だち追加カードを届く範囲の低いグループへ</h2>
+            <form method="post" action="/campaigns/estimate" id="friend-card">
+              <input type="hidden" name="target" value="friendCard" />
+              <input type="hidden" name="couponId" value="" />
+              <label
+                >届く範囲が
+                <input
+                  name="below"
+                  value="50"
+                  inputmode="numeric"
+                  size="4"
+                  aria-label="届く範囲の上限 (%)"
+                  required
+                />
+                % 未満のグループ（一斉配信は友だちにしか届きません）</label
+              >
+              <button>通数を見積もる</button>
+            </form>`
     }
     <h2>これまでのキャンペーン</h2>
     <table>
@@ -512,7 +589,10 @@ export function campaignsPage(options: {
           (c) =>
             html`<tr data-campaign="${c.campaignId}">
               <td><a href="/campaigns/${encodeURIComponent(c.campaignId)}">${c.campaignId}</a></td>
-              <td><code>${c.couponId}</code></td>
+              <td>
+                <code>${c.couponId ?? '-'}</code
+                >${c.belowReach === undefined ? '' : html` 友だち追加カード（届く範囲 ${Math.round(c.belowReach * 100)}% 未満）`}
+              </td>
               <td>${labelled(CAMPAIGN_STATUS_LABELS, c.status)}</td>
               <td>${when(c.createdAt)}</td>
             </tr>`,
