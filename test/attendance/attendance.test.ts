@@ -225,6 +225,11 @@ describe('attendance in a team group chat, as a new user would try it', () => {
       ],
     });
 
+    // Without --json: a table per member an operator reads at a glance.
+    const human = (await cli(['report', groupId, '--month', '2026-11'])).text;
+    expect(human).toContain('山田: 2 day(s), 435 min');
+    expect(human).toContain('佐藤: 2 day(s), 1050 min');
+    expect(human).toMatch(/2026-11-25 +2026-11-25 09:00 +2026-11-25 17:30 +0 +510 +corrected/);
     const csv = (await cli(['report', groupId, '--month', '2026-11', '--csv'])).text;
     expect(
       csv.startsWith('\uFEFFdate,userId,displayName,in,out,breakMinutes,workedMinutes,flags,daysWorked'),
