@@ -19,6 +19,7 @@ import {
   instantOnDay,
   wallClock,
 } from '../../lambda/domain/attendance/time';
+import { reportCsv } from '../../lambda/app/attendance/manage-attendance';
 import { propertyRuns } from '../support/generators';
 
 const tokyo: ChatClock = { timeZone: 'Asia/Tokyo', dayStarts: '05:00', openShiftMs: 16 * 3_600_000 };
@@ -249,5 +250,38 @@ describe('shifts and days', () => {
       ),
       { numRuns: propertyRuns(100, 2000) },
     );
+  });
+});
+
+describe('the CSV', () => {
+  it('is UTF-8 with a BOM, quotes what needs it, and never lets a name run as a formula', () => {
+    const csv = reportCsv({
+      groupId: 'C1',
+      month: '2026-11',
+      timeZone: 'Asia/Tokyo',
+      members: [
+        {
+          userId: 'U1',
+          displayName: '=HYPERLINK("http://x","山田, 太郎")',
+          totalWorkedMinutes: 60,
+          daysWorked: 1,
+          days: [
+            {
+              date: '2026-11-24',
+              in: '2026-11-24 09:00',
+              out: '2026-11-24 10:00',
+              breakMinutes: 0,
+              workedMinutes: 60,
+              flags: ['corrected'],
+            },
+          ],
+        },
+      ],
+    });
+    expect(csv.startsWith('\uFEFFdate,userId,displayName,')).toBe(true);
+    expect(csv.split('\r\n')[1]).toBe(
+      `2026-11-24,U1,"'=HYPERLINK(""http://x"",""山田, 太郎"")",2026-11-24 09:00,2026-11-24 10:00,0,60,corrected,`,
+    );
+    expect(csv.split('\r\n')[2]).toBe(`total,U1,"'=HYPERLINK(""http://x"",""山田, 太郎"")",,,,60,,1`);
   });
 });
