@@ -20,6 +20,7 @@ import {
   wallClock,
 } from '../../lambda/domain/attendance/time';
 import { reportCsv } from '../../lambda/app/attendance/manage-attendance';
+import { loadTemplates } from '../../lambda/domain/templates';
 import { propertyRuns } from '../support/generators';
 
 const tokyo: ChatClock = { timeZone: 'Asia/Tokyo', dayStarts: '05:00', openShiftMs: 16 * 3_600_000 };
@@ -73,6 +74,18 @@ describe('attendance commands', () => {
     });
     for (const text of ['修正', '修正 退勤', '修正 退勤 25:00', '修正 2/30 出勤 09:00', '修正 休憩 12:00'])
       expect(parse(text, commands)).toEqual({ type: 'badCorrection' });
+  });
+
+  it('refuses operator words it could not match, naming the field', () => {
+    expect(() => loadTemplates({ attendanceCommands: { ...commands, in: [] } })).toThrow(
+      /attendanceCommands\.in: Must be a list of single words/,
+    );
+    expect(() => loadTemplates({ attendanceCommands: { ...commands, lunch: ['昼'] } })).toThrow(
+      /attendanceCommands\.lunch: Unknown command/,
+    );
+    expect(
+      loadTemplates({ attendanceCommands: { ...commands, in: ['おはよう'] } }).attendanceCommands.in,
+    ).toEqual(['おはよう']);
   });
 
   it('uses the operator words instead of the defaults', () => {
