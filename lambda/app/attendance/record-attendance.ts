@@ -78,7 +78,8 @@ async function recordCommand(
     event.replyToken
       ? outboxEntry(
           groupId,
-          `${at}#${webhookEventId}`,
+          // Its own key: the registry may keep an entry for the same event (it never overwrites).
+          `attendance#${at}#${webhookEventId}`,
           {
             replies: [
               {
