@@ -6,6 +6,7 @@ import { benchOperatorQuery } from '../lib/bench/operator-query';
 import { round } from '../lib/bench/stats';
 import { benchThroughput } from '../lib/bench/throughput';
 import { benchAcknowledgement } from '../lib/bench/acknowledgement';
+import { benchAttendance } from '../lib/bench/attendance';
 import { benchCapacity, benchReplyLatency } from '../lib/bench/processing';
 import { costOfAMillion } from '../lib/bench/cost';
 import { TOKYO_PRICES } from '../lib/bench/prices';
@@ -82,6 +83,13 @@ async function main() {
       log(`total: $${cost.totalUsd} per million routine messages`);
       results.cost = cost;
     }
+
+    log(
+      '\n2e. Attendance: capacity units per clock command, end to end (inbox write and free reply included)',
+    );
+    const attendance = await benchAttendance(bench, quick ? 50 : 200);
+    log(formatTable(attendance as unknown as Record<string, unknown>[], Object.keys(attendance[0] ?? {})));
+    results.attendance = attendance;
 
     log('\n3. Throughput (signed webhooks over HTTP to the local server; 10% redeliveries)');
     const throughput = await benchThroughput(bench, 32, quick ? 3 : 10);

@@ -40,6 +40,8 @@ export interface Config {
   memberWelcomeCooldownMs: number;
   /** How long the webhook keeps the operator's settings (templates, group coupon) before re-reading. */
   settingsCacheMs: number;
+  /** Attendance: a shift with no 退勤 this long is open; punches and corrections are kept this long. */
+  attendance: { openShiftMs: number; retentionDays: number };
 }
 
 export class ConfigError extends Error {
@@ -92,6 +94,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     memberRetentionDays: numberFrom(env, 'MEMBER_RETENTION_DAYS', 180),
     friendshipRecheckMs: numberFrom(env, 'FRIENDSHIP_RECHECK_DAYS', 7) * 86_400_000,
     settingsCacheMs: numberFrom(env, 'SETTINGS_CACHE_SECONDS', 30, true) * 1000,
+    attendance: {
+      openShiftMs: numberFrom(env, 'ATTENDANCE_OPEN_SHIFT_HOURS', 16) * 3_600_000,
+      // Five years: how long Japan's Labour Standards Act (art. 109) has records of hours kept.
+      retentionDays: numberFrom(env, 'ATTENDANCE_RETENTION_DAYS', 1830),
+    },
   };
   if (!config.lineSecretId && !(config.channelSecret && (config.channelId || config.channelAccessToken))) {
     throw new ConfigError(

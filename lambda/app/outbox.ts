@@ -35,6 +35,7 @@ const REPLY_METRIC = {
   welcome: 'welcomesSent',
   coupon: 'couponRepliesSent',
   memberWelcome: 'memberWelcomesSent',
+  attendance: 'attendanceRepliesSent',
 } as const satisfies Record<PendingReply['kind'], MetricName>;
 
 /** The entry that follows a save (undefined when there is nothing to do after it). */

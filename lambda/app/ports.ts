@@ -397,6 +397,7 @@ export type MetricName =
   | 'welcomesSent'
   | 'couponRepliesSent'
   | 'memberWelcomesSent'
+  | 'attendanceRepliesSent'
   | 'repliesFailed'
   | 'campaignPushesSent'
   | 'campaignPushesFailed'

@@ -1,3 +1,4 @@
+import { type Attendance, recordAttendance } from './attendance/record-attendance';
 import { type ChatEvent, type InboxEvent, isFriendshipEvent } from '../domain/events';
 import { readPeople, type PeopleReadDeps, syncMembers } from './members/read-people';
 import { recordFriendships } from './members/record-friendships';
@@ -13,6 +14,8 @@ export interface ProcessInboxDeps extends RecordChatEventsDeps {
   enrich(groupIds: string[]): Promise<unknown>;
   /** The members, their friendships, and what LINE says of them. */
   people: PeopleReadDeps;
+  /** Clock commands in chats where attendance is on (absent: never). */
+  attendance?: Attendance;
 }
 
 /** What applying an item did, and left to do once its batch is recorded. */
@@ -33,6 +36,11 @@ export async function applyInboxEvents(events: InboxEvent[], deps: ProcessInboxD
       : { effects: Promise.resolve(), toEnrich: [], joined: [] };
   const people = await recordMembers(chatEvents, deps.people);
   if (friendshipEvents.length > 0) await recordFriendships(friendshipEvents, deps.people);
+  const { attendance } = deps;
+  if (attendance) {
+    const attended = await recordAttendance(chatEvents, { ...deps, attendance });
+    return { ...recorded, effects: Promise.all([recorded.effects, attended.effects]).then(() => {}), people };
+  }
   return { ...recorded, people };
 }
 

@@ -16,8 +16,12 @@ export interface WordsThatMatter {
 export function textMatters(text: string, words: WordsThatMatter | undefined): boolean {
   if (!words) return true;
   if (containsKeyword(text, words.anywhere)) return true;
-  const start = normalizeText(text)
-    .trim()
-    .replace(/^@\S+\s*/u, '');
-  return words.atStart.some((w) => w.trim() !== '' && start.startsWith(normalizeText(w.trim())));
+  const normalized = normalizeText(text).trim();
+  // The OA's name in a leading @mention may hold spaces: a command may start after any of them.
+  const starts = normalized.startsWith('@')
+    ? [...normalized.matchAll(/\s+/gu)].map((m) => normalized.slice((m.index ?? 0) + m[0].length))
+    : [normalized];
+  return words.atStart.some(
+    (w) => w.trim() !== '' && starts.some((start) => start.startsWith(normalizeText(w.trim()))),
+  );
 }

@@ -3,7 +3,7 @@ import type { Message } from './messages';
 import { renderFriendCard, type Templates } from './templates';
 
 /** What the bot answers with a reply token (free: replies cost no message quota). */
-export type ReplyKind = 'welcome' | 'coupon' | 'memberWelcome';
+export type ReplyKind = 'welcome' | 'coupon' | 'memberWelcome' | 'attendance';
 
 const couponMessage = (coupon: Coupon): Message => ({ type: 'coupon', couponId: coupon.couponId });
 

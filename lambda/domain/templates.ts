@@ -1,3 +1,8 @@
+import {
+  type AttendanceCommands,
+  attendanceCommandErrors,
+  defaultAttendanceCommands,
+} from './attendance/commands';
 import { type ErrorDetail, InvalidMessageError, type Message, messageErrors } from './messages';
 
 /**
@@ -29,6 +34,8 @@ export interface Templates {
    * `{{addFriendUrl}}` is replaced as in `friendCard`. `null` turns it off.
    */
   memberWelcome: Message | null;
+  /** The words of the attendance commands, in chats where attendance is on (attendance/commands.ts). */
+  attendanceCommands: AttendanceCommands;
 }
 
 export const defaultTemplates: Templates = {
@@ -40,6 +47,7 @@ export const defaultTemplates: Templates = {
   couponText: 'クーポンをどうぞ！',
   addFriendUrl: 'https://line.me/R/ti/p/@line-groups',
   memberWelcome: null,
+  attendanceCommands: defaultAttendanceCommands,
   friendCard: {
     type: 'flex',
     altText: '友だち追加でお得な情報をお届けします',
@@ -122,6 +130,7 @@ export function loadTemplates(overrides: unknown = {}): Templates {
     for (const d of messageErrors([memberWelcome]))
       fail(d.property.replace('messages[0]', 'memberWelcome'), d.message);
   }
+  for (const d of attendanceCommandErrors(t.attendanceCommands)) fail(d.property, d.message);
   if (details.length > 0) throw new InvalidMessageError(details, 'templates');
   return t;
 }

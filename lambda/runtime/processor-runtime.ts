@@ -2,6 +2,7 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { clientConfig, documentClient } from '../adapters/dynamodb/document-client';
 import { DynamoDbStreamRecords } from '../adapters/dynamodb/stream-records';
 import type { InboxSweepDeps } from '../app/inbox-sweep';
+import { DynamoDbAttendanceStore } from '../adapters/dynamodb/attendance-store';
 import { DynamoDbCouponStore } from '../adapters/dynamodb/coupon-store';
 import { DynamoDbGroupRegistry, MAX_EVENTS_PER_SAVE } from '../adapters/dynamodb/group-registry';
 import { DynamoDbInbox } from '../adapters/dynamodb/inbox';
@@ -93,6 +94,15 @@ export async function createProcessorRuntime(
     maxAttempts: config.processingMaxAttempts,
     enrich: (groupIds) => enrichGroups(groupIds, config.lookupTimeoutMs, enrichment),
     people,
+    attendance: {
+      store: new DynamoDbAttendanceStore({
+        client,
+        tables: config.tables,
+        retentionDays: config.attendance.retentionDays,
+        eventRetentionDays: config.eventRetentionDays,
+      }),
+      openShiftMs: config.attendance.openShiftMs,
+    },
   };
   const sweep: InboxSweepDeps = {
     ...processing,

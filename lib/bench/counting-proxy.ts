@@ -81,6 +81,8 @@ export async function startCountingProxy(target: string) {
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     total: () => [...counts.values()].reduce((a, b) => a + b, 0),
+    /** Requests per operation since the last reset. */
+    byOperation: () => Object.fromEntries(counts),
     /** Capacity units (reads and writes) consumed since the last reset. */
     capacityUnits: () => capacityUnits,
     /** Of those, read request units (the rest are write request units). */

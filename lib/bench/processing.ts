@@ -17,7 +17,7 @@ export interface ReplyFigure {
   receiptToReplyP99: number;
 }
 
-async function intake(bench: BenchEnvironment) {
+export async function intake(bench: BenchEnvironment) {
   const handler = await createWebhookRuntime(loadConfig(bench.env), quiet);
   return async (events: WebhookEvent[]) => {
     const body = Buffer.from(webhookBody(events));

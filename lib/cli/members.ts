@@ -1,3 +1,5 @@
+import { DynamoDbAttendanceStore } from '../../lambda/adapters/dynamodb/attendance-store';
+import { attendanceHolder } from '../../lambda/app/attendance/manage-attendance';
 import { DynamoDbFriendshipStore } from '../../lambda/adapters/dynamodb/friendship-store';
 import { DynamoDbInbox } from '../../lambda/adapters/dynamodb/inbox';
 import { DynamoDbMemberStore } from '../../lambda/adapters/dynamodb/member-store';
@@ -44,7 +46,12 @@ export async function membersCommand(
   const members = new DynamoDbMemberStore({ client, tables, retentionDays });
   const friendships = new DynamoDbFriendshipStore({ client, tableName: tables.friendships, retentionDays });
   const inbox = new DynamoDbInbox({ client, tableName: tables.inbox, retentionDays: 1 });
-  const holders = [audiencesHolder({ store: new DynamoDbAudienceStore(client, tables.audiences), members })];
+  const holders = [
+    audiencesHolder({ store: new DynamoDbAudienceStore(client, tables.audiences), members }),
+    attendanceHolder(
+      new DynamoDbAttendanceStore({ client, tables, retentionDays: 0, eventRetentionDays: 0 }),
+    ),
+  ];
   const print = (value: unknown, human: () => string) =>
     out(values.json ? JSON.stringify(value, null, 2) : human());
   try {

@@ -24,6 +24,9 @@ emulator every command but join and eject is refused there unless --force is giv
   message [groupId] <text>       a member says something: --user <userId> says who (default: the
                                  chat's usual member); --no-user: a sender LINE does not name
                                  (LINE for PC, or no consent)
+  clock [groupId] <in|out|break|back>
+                                 a member clocks in (出勤), out (退勤), starts (休憩) or ends (戻り) a
+                                 break; --user, --no-user as for message, --at for the time
   postback [groupId] <data>      a member taps a postback action (--user, --no-user as for message)
   member-joined [groupId]        someone joins the group: --user <userId> (repeatable; default a new
                                  user), --name <display name> for each --user, in the same order
@@ -79,8 +82,8 @@ function people(name: string | undefined, flags: PeopleFlags) {
     if (given && !commands.includes(name ?? ''))
       throw new UsageError(`${flag}: only ${commands.join(', ')} take it`);
   };
-  onlyFor('--user', users.length > 0, ['message', 'postback', 'member-joined', 'member-left']);
-  onlyFor('--no-user', flags.noUser === true, ['message', 'postback']);
+  onlyFor('--user', users.length > 0, ['message', 'postback', 'clock', 'member-joined', 'member-left']);
+  onlyFor('--no-user', flags.noUser === true, ['message', 'postback', 'clock']);
   onlyFor('--name', names.length > 0, ['member-joined', 'follow']);
   for (const userId of users)
     if (!USER_ID.test(userId))
@@ -140,6 +143,14 @@ export function parseCommand(positionals: string[], state: SimulatorState, flags
       return { name, groupId: existing(), text: text(), ...sender() };
     case 'postback':
       return { name, groupId: existing(), data: text(), ...sender() };
+    case 'clock': {
+      // The default words: a chat whose operator changed `attendanceCommands` needs `message`.
+      const words: Record<string, string> = { in: '出勤', out: '退勤', break: '休憩', back: '戻り' };
+      const [kind, ...extra] = rest;
+      const word = kind === undefined ? undefined : words[kind];
+      if (!word || extra.length > 0) throw new UsageError('clock: in, out, break or back?');
+      return { name: 'message', groupId: existing(), text: word, ...sender() };
+    }
     case 'follow': {
       if (names.length > 1) throw new UsageError('--name: follow is one user, with one name');
       const userId = user(newUserId);

@@ -28,6 +28,8 @@ import { requireSignIn } from './auth/middleware';
 import { signInRoutes } from './auth/sign-in';
 import { registerAudienceRoutes } from './audiences';
 import type { ConsoleDeps } from './deps';
+import { attendanceRoutes } from './attendance-routes';
+import { attendanceSwitch } from './views/attendance';
 import { fieldsFromForm, fieldsOf, overridesFrom, type TemplateFields } from './template-form';
 import { CSS, layout } from './views/layout';
 import {
@@ -132,14 +134,15 @@ export function createConsoleApp(
   const showGroup = async (groupId: string, message?: { ok?: string; error?: string }) => {
     const group = await deps.registry.get(groupId);
     if (!group) return undefined;
-    const [events, members, [withItsReach]] = await Promise.all([
+    const [events, members, [withItsReach], settings] = await Promise.all([
       deps.registry.recentEvents(groupId, 50),
       listMembers(groupId, deps),
       withReach([group]),
+      deps.attendance.store.settings(groupId),
     ]);
     return layout(
       group.groupName ?? groupId,
-      groupPage(withItsReach ?? group, events, message, members),
+      groupPage(withItsReach ?? group, events, message, members, attendanceSwitch(groupId, settings)),
       '/groups',
     );
   };
@@ -179,6 +182,8 @@ export function createConsoleApp(
       '/coupons',
     );
   };
+  attendanceRoutes(app, deps.attendance);
+
   app.get('/coupons', async (c) => c.html(await showCoupons()));
   app.post('/coupons', async (c) => {
     const form = await c.req.parseBody();

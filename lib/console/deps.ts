@@ -1,6 +1,8 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbAuditLog } from '../../lambda/adapters/dynamodb/audit-log';
+import { DynamoDbAttendanceStore } from '../../lambda/adapters/dynamodb/attendance-store';
+import type { AttendanceAdminDeps } from '../../lambda/app/attendance/manage-attendance';
 import { DynamoDbCampaignStore } from '../../lambda/adapters/dynamodb/campaign-store';
 import { DynamoDbCouponStore } from '../../lambda/adapters/dynamodb/coupon-store';
 import { DynamoDbFriendshipStore } from '../../lambda/adapters/dynamodb/friendship-store';
@@ -32,6 +34,7 @@ export interface ConsoleDeps {
   line: LineApi;
   /** The audit trail: every change made here is added to it. */
   audit: AuditLog;
+  attendance: AttendanceAdminDeps;
   /**
    * Checks the quota and starts (or resumes) a campaign, returning once it is under way; its
    * progress is read from the deliveries table. A refusal (QuotaExceededError) writes nothing.
@@ -79,6 +82,11 @@ export function consoleDeps(options: {
     ...(options.audienceLine && {
       audiences: audienceConsole({ client, tables, line: options.audienceLine, log: options.log }),
     }),
+    attendance: {
+      store: new DynamoDbAttendanceStore({ client, tables, retentionDays: 0, eventRetentionDays: 0 }),
+      openShiftMs: Number(process.env.ATTENDANCE_OPEN_SHIFT_HOURS || 16) * 3_600_000,
+      now: () => new Date(),
+    },
     async startCampaign(spec, tuning) {
       const deps = campaignDeps(tuning);
       if (options.campaignFunction) {

@@ -9,7 +9,11 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { TableRole } from '../../lambda/adapters/dynamodb/tables';
-import { BY_REACH_INDEX, BY_STATUS_INDEX } from '../../lambda/adapters/dynamodb/tables';
+import {
+  BY_REACH_INDEX,
+  BY_STATUS_INDEX,
+  PENDING_CORRECTIONS_INDEX,
+} from '../../lambda/adapters/dynamodb/tables';
 import { filesBesideBundle } from '../bundling';
 import { CONSOLE_ROLES } from '../console/auth/roles';
 import { grantLineSecret, type LineSecretAccess } from './line-secret';
@@ -192,6 +196,15 @@ export class ConsoleSite extends Construct {
     // Each chat's reach (counts, no person), and chats below a reach for a friend-card campaign.
     allow(['dynamodb:GetItem'], tables.chatReach.tableArn);
     allow(['dynamodb:Query'], `${tables.chatReach.tableArn}/index/${BY_REACH_INDEX}`);
+    // A chat's known members on its page (names and friend yes/no: operators' business).
+    allow(['dynamodb:Query'], tables.members.tableArn);
+    allow(['dynamodb:BatchGetItem'], tables.friendships.tableArn);
+    // Attendance: the month table, pending corrections, the switch and the decisions.
+    allow(
+      ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      tables.attendance.tableArn,
+    );
+    allow(['dynamodb:Query'], `${tables.attendance.tableArn}/index/${PENDING_CORRECTIONS_INDEX}`);
     // Coupons and campaigns are listed whole: tens of items, not millions.
     allow(['dynamodb:GetItem', 'dynamodb:Scan'], tables.campaigns.tableArn);
     allow(

@@ -133,6 +133,8 @@ export class InboxProcessing extends Construct {
       );
       allow(fn, ['dynamodb:Query'], [`${tables.groups.tableArn}/index/${BY_STATUS_INDEX}`]);
       allow(fn, ['dynamodb:BatchGetItem'], [tables.settings.tableArn, tables.coupons.tableArn]);
+      // Attendance: the chat's switch, its punches (written once, with the reply's outbox entry).
+      allow(fn, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'], [tables.attendance.tableArn]);
       mayKeepPeople(fn);
     };
     mayApplyEvents(processor);

@@ -473,15 +473,20 @@ export class DynamoDbGroupRegistry implements GroupRegistry, GroupDirectory {
     const { cooldown } = reply;
     const now = this.now().toISOString();
     await Promise.all([
-      this.options.client.send(
-        new UpdateCommand({
-          TableName: this.options.tables.groupEvents,
-          Key: { groupId, eventKey: reply.eventKey },
-          UpdateExpression: 'SET replyStatus = :status',
-          ConditionExpression: 'attribute_exists(eventKey)',
-          ExpressionAttributeValues: { ':status': status },
+      this.options.client
+        .send(
+          new UpdateCommand({
+            TableName: this.options.tables.groupEvents,
+            Key: { groupId, eventKey: reply.eventKey },
+            UpdateExpression: 'SET replyStatus = :status',
+            ConditionExpression: 'attribute_exists(eventKey)',
+            ExpressionAttributeValues: { ':status': status },
+          }),
+        )
+        .catch((error: unknown) => {
+          // An attendance reply answers an event the registry did not record: nothing to note.
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
         }),
-      ),
       cooldown &&
         this.options.client
           .send(

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Offers } from '../../domain/coupon-policy';
 import type { WordsThatMatter } from '../../domain/kept-text';
+import { commandWords } from '../../domain/attendance/commands';
 import { loadTemplates } from '../../domain/templates';
 import type { DynamoDbCouponStore } from './coupon-store';
 
@@ -59,7 +60,7 @@ export class DynamoDbSettingsStore {
     const templates = loadTemplates(settings.templates?.overrides ?? {});
     return {
       anywhere: [...templates.keywords, ...Object.keys(settings.couponKeywords?.keywords ?? {})],
-      atStart: [],
+      atStart: commandWords(templates.attendanceCommands),
     };
   }
 

@@ -233,6 +233,36 @@ export const audiencesTable: TableDefinition = {
   globalSecondaryIndexes: [],
 };
 
+/** On the attendance table: one person's punches and corrections (a deletion or access request). */
+export const ATTENDANCE_BY_USER_INDEX = 'attendanceByUser';
+/** Sparse, on the attendance table: corrections waiting for an operator, oldest first. */
+export const PENDING_CORRECTIONS_INDEX = 'pendingCorrections';
+
+/**
+ * Attendance, per chat (`groupId`) and `itemKey`: `settings` (the switch), `punch#<at>#<eventId>`,
+ * `correction#<date>#<eventId>`, `answered#<at>#<eventId>` (a day, to answer once). Punches and
+ * corrections expire (TTL) after the stated retention.
+ */
+export const attendanceTable: TableDefinition = {
+  partitionKey: { name: 'groupId', type: 'S' },
+  sortKey: { name: 'itemKey', type: 'S' },
+  globalSecondaryIndexes: [
+    {
+      indexName: ATTENDANCE_BY_USER_INDEX,
+      partitionKey: { name: 'userId', type: 'S' },
+      sortKey: { name: 'itemKey', type: 'S' },
+      projection: 'keys',
+    },
+    {
+      indexName: PENDING_CORRECTIONS_INDEX,
+      partitionKey: { name: 'pending', type: 'S' },
+      sortKey: { name: 'requestedAt', type: 'S' },
+      projection: 'all',
+    },
+  ],
+  timeToLiveAttribute: 'expiresAt',
+};
+
 export const tableDefinitions = {
   inbox: inboxTable,
   groups: groupsTable,
@@ -247,6 +277,7 @@ export const tableDefinitions = {
   chatReach: chatReachTable,
   audit: auditTable,
   audiences: audiencesTable,
+  attendance: attendanceTable,
 } as const;
 export type TableRole = keyof typeof tableDefinitions;
 export const tableRoles = Object.keys(tableDefinitions) as TableRole[];
@@ -266,6 +297,7 @@ export const defaultTableNames: Record<TableRole, string> = {
   chatReach: 'line-groups-chat-reach',
   audit: 'line-groups-audit',
   audiences: 'line-groups-audiences',
+  attendance: 'line-groups-attendance',
 };
 
 /** The environment variable that names each table (the functions, the local stack and the CLIs). */
@@ -283,6 +315,7 @@ export const tableEnvironment: Record<TableRole, string> = {
   chatReach: 'CHAT_REACH_TABLE',
   audit: 'AUDIT_TABLE',
   audiences: 'AUDIENCES_TABLE',
+  attendance: 'ATTENDANCE_TABLE',
 };
 
 export function tableNamesFrom(

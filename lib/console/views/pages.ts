@@ -166,6 +166,8 @@ export function groupPage(
   events: GroupEventRecord[],
   message?: { ok?: string; error?: string },
   members: MemberRow[] = [],
+  /** Sections of other capabilities (attendance's switch), after the chat's facts. */
+  more: unknown = '',
 ) {
   const rows: [string, unknown][] = [
     ['状態 status', labelled(STATUS_LABELS, group.status)],
@@ -199,7 +201,7 @@ export function groupPage(
         )}
       </tbody>
     </table>
-    ${membersSection(members)}
+    ${more} ${membersSection(members)}
     <h2>出来事と判断（なぜこの状態か）</h2>
     <table>
       <thead>
