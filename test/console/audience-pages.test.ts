@@ -92,7 +92,8 @@ describeBrowser('console: audiences and narrowcasts', () => {
     expect(await page.locator('#narrowcast').textContent()).toContain(
       'LINE のオーディエンスを読めませんでした',
     );
-    expect(await page.locator('form[action="/campaigns/estimate"]').count()).toBe(1);
+    // The push forms: a coupon to every active chat, and the add-friend card to low-reach chats.
+    expect(await page.locator('form[action="/campaigns/estimate"]').count()).toBe(2);
     h.line.state.faults.length = 0;
   }, 30_000);
 

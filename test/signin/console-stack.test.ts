@@ -134,8 +134,15 @@ describe('LineGroups stack with -c console=true', () => {
       if (actions.includes('dynamodb:Scan'))
         expect(JSON.stringify(s.Resource)).toMatch(/Registry(Coupons|Campaigns)/);
     }
-    // Members and friendships (personal data) are not the console's to read.
-    expect(JSON.stringify(statements)).not.toMatch(/RegistryMembers|RegistryFriendships/);
+    // Members and friendships (personal data): read for a chat's page (its members, friend or
+    // not), never written.
+    const onPeople = statements.filter((s) =>
+      /RegistryMembers|RegistryFriendships/.test(JSON.stringify(s.Resource)),
+    );
+    expect(onPeople.flatMap((s) => [s.Action].flat()).sort()).toEqual([
+      'dynamodb:BatchGetItem',
+      'dynamodb:Query',
+    ]);
   });
 
   it('without -c console=true there is no user pool and no console function', () => {
