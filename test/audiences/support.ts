@@ -1,9 +1,7 @@
-import { environmentFor } from '../../lambda/adapters/dynamodb/tables';
 import { LineAudienceApi } from '../../lambda/adapters/line/audience-api';
 import { DynamoDbNarrowcastStore } from '../../lambda/adapters/dynamodb/narrowcast-store';
 import type { NarrowcastDeps } from '../../lambda/app/narrowcast/run-narrowcast';
 import { webhookEvents } from '../../lib/local/simulator/webhook-events';
-import { testDynamoDbEndpoint } from '../support/dynamodb';
 import { CHANNEL_ACCESS_TOKEN, type Harness } from '../support/webhook-harness';
 
 /** The emulator's control API (OA Manager's side, friendships, who is in which chat). */
@@ -17,12 +15,7 @@ export async function control(h: Harness, method: string, path: string, body?: u
   return response.json();
 }
 
-export const cliEnv = (h: Harness): NodeJS.ProcessEnv => ({
-  DYNAMODB_ENDPOINT: testDynamoDbEndpoint(),
-  ...environmentFor(h.tables),
-  LINE_API_BASE_URL: h.line.url,
-  LINE_CHANNEL_ACCESS_TOKEN: CHANNEL_ACCESS_TOKEN,
-});
+export const cliEnv = (h: Harness): NodeJS.ProcessEnv => ({ ...h.cliEnv });
 
 type Command = (argv: string[], out: (t: string) => void, env: NodeJS.ProcessEnv) => Promise<number>;
 

@@ -28,7 +28,7 @@ async function sweepUntil(done: () => Promise<boolean>, ms = 20_000) {
 }
 
 describe('acknowledge first', () => {
-  it("with LINE's group lookups slowed to 5 s, 20 joins are each answered 200 in under a second, recorded active, welcomed once with their own token, and named once LINE answers", async () => {
+  it("with LINE's group lookups slowed to 5 s, 20 joins are each answered 200 within the webhook's 1.5 s deadline (LINE waits 2 s), recorded active, welcomed once with their own token, and named once LINE answers", async () => {
     const groupIds = Array.from({ length: 20 }, () => newGroupId());
     for (const [i, groupId] of groupIds.entries()) {
       h.line.state.chats.set(groupId, {
@@ -49,7 +49,9 @@ describe('acknowledge first', () => {
       );
       for (const answer of answers) {
         expect(answer.status).toBe(200);
-        expect(answer.ms).toBeLessThan(1000);
+        // Nowhere near the 5 s lookups: the answer never waits for LINE. The bound is the webhook's
+        // own deadline, not a second, so a busy 2-core machine (20 answers at once) cannot fail it.
+        expect(answer.ms).toBeLessThan(1500);
       }
       await h.processing.drain();
       for (const groupId of groupIds) {
