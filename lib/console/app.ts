@@ -46,6 +46,12 @@ import {
 const STATUSES: GroupStatus[] = ['active', 'left', 'ejected'];
 const HTMX = readHtmx();
 const PAGE_SIZE = 50;
+const REACH_PERCENT_RULE = '届く範囲は 0 より大きく 100 以下の % で指定してください';
+/** A reach typed as a percent (the /groups filter, the friend-card campaign): above 0, at most 100. */
+const reachPercent = (typed: string) => {
+  const percent = Number(typed);
+  return /^\d+(\.\d+)?$/.test(typed) && percent > 0 && percent <= 100 ? percent : undefined;
+};
 /** The overview's reach reads this many active chats by reach at most (one Query of the index). */
 const OVERVIEW_REACH_CHATS = 10_000;
 
@@ -96,14 +102,9 @@ export function createConsoleApp(
     const below = c.req.query('below')?.trim();
     if (below) {
       // Active chats under a reach, lowest first, through the byReach index (no Scan).
-      const share = Number(below);
-      if (!/^\d+(\.\d+)?$/.test(below) || share <= 0 || share > 100) {
-        const page = groupsPage({
-          status: 'active',
-          q: '',
-          groups: [],
-          error: '届く範囲は 0 より大きく 100 以下の % で指定してください',
-        });
+      const share = reachPercent(below);
+      if (share === undefined) {
+        const page = groupsPage({ status: 'active', q: '', groups: [], error: REACH_PERCENT_RULE });
         return c.html(layout('グループ', page, '/groups'), 400);
       }
       const rows = await chatsByReach({ below: share / 100, limit: PAGE_SIZE }, deps);
@@ -342,10 +343,8 @@ export function createConsoleApp(
   /** `below` (percent) from a form: the friend-add card's target; undefined for every active chat. */
   const belowFrom = (form: Record<string, unknown>) => {
     if (form.target !== 'friendCard') return undefined;
-    const typed = String(form.below ?? '').trim();
-    const percent = Number(typed);
-    if (!/^\d+(\.\d+)?$/.test(typed) || percent <= 0 || percent > 100)
-      throw new UsageError('届く範囲は 0 より大きく 100 以下の % で指定してください');
+    const percent = reachPercent(String(form.below ?? '').trim());
+    if (percent === undefined) throw new UsageError(REACH_PERCENT_RULE);
     return percent;
   };
   app.post('/campaigns/estimate', async (c) => {
