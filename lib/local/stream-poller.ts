@@ -57,6 +57,8 @@ interface ShardReader {
    * it was called finds nothing: one already in flight may have started before the write.
    */
   lastIdleRead: number;
+  /** Its records not yet answered are being delivered (drain waits for them too). */
+  busy(): boolean;
   /** It has seen the pause (no read of its own in flight). */
   pausedSeen?: boolean;
   done: Promise<void>;
@@ -176,28 +178,91 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
     }
   }
 
-  /** Each lane's records in order, in batches, the lanes at once; done when all are. */
-  async function deliverInLanes(records: DynamoDBRecord[]) {
-    const byLane = new Map<number, DynamoDBRecord[]>();
-    for (const r of records) {
-      const lane = laneOf(r, lanes);
-      byLane.set(lane, [...(byLane.get(lane) ?? []), r]);
-    }
-    await Promise.all(
-      [...byLane.values()].map(async (laneRecords) => {
-        for (let i = 0; i < laneRecords.length; i += batchSize)
-          await deliver(laneRecords.slice(i, i + batchSize));
-      }),
-    );
+  /**
+   * A shard's lanes: each delivers its own queue in order, in batches, on its own, as Lambda's
+   * concurrent batches do (a slow lane never holds the others back). Resolves once every record
+   * queued so far has been answered.
+   */
+  function lanesFor() {
+    const queues: DynamoDBRecord[][] = Array.from({ length: lanes }, () => []);
+    const running: (Promise<void> | undefined)[] = Array.from({ length: lanes }, () => undefined);
+    let queued = 0;
+    const progress = new Set<() => void>();
+    const run = async (lane: number) => {
+      const queue = queues[lane] ?? [];
+      while (queue.length > 0 && !stopped) {
+        const batch = queue.splice(0, batchSize);
+        await deliver(batch);
+        for (const r of batch) if (r.eventID) shardOf.delete(r.eventID);
+        queued -= batch.length;
+        progress.forEach((p) => p());
+      }
+      if (stopped) queued -= queue.splice(0).length;
+      running[lane] = undefined;
+      progress.forEach((p) => p());
+    };
+    const waitFor = async (done: () => boolean) => {
+      while (!done()) {
+        await new Promise<void>((resolve) => {
+          const p = () => (progress.delete(p), resolve());
+          progress.add(p);
+        });
+      }
+    };
+    return {
+      add(records: DynamoDBRecord[]) {
+        for (const r of records) queues[laneOf(r, lanes)]?.push(r);
+        queued += records.length;
+        queues.forEach((queue, lane) => {
+          if (queue.length > 0 && !running[lane]) running[lane] = run(lane);
+        });
+      },
+      /** Waits while more than `max` records wait or run (the reader reads no further ahead). */
+      below: (max: number) => waitFor(() => queued <= max),
+      idle: () => waitFor(() => running.every((r) => r === undefined)),
+      get busy() {
+        return queued > 0;
+      },
+    };
   }
 
-  async function read(reader: ShardReader) {
+  /**
+   * The sequence number of a shard's last record now (undefined when it has none), read to its
+   * end: DynamoDB Local answers a LATEST iterator on a fresh shard with TrimmedDataAccessException,
+   * and taking LATEST again after that skips whatever was written meanwhile.
+   */
+  async function endOf(shardId: string): Promise<string | undefined> {
+    let last: string | undefined;
+    let iterator = (
+      await streams.send(
+        new GetShardIteratorCommand({
+          StreamArn: streamArn,
+          ShardId: shardId,
+          ShardIteratorType: 'TRIM_HORIZON',
+        }),
+      )
+    ).ShardIterator;
+    while (iterator) {
+      const { Records = [], NextShardIterator } = await streams.send(
+        new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }),
+      );
+      if (Records.length === 0) break;
+      last = Records.at(-1)?.dynamodb?.SequenceNumber;
+      iterator = NextShardIterator;
+    }
+    return last;
+  }
+
+  async function read(reader: ShardReader, after?: string) {
     const parent = reader.parentShardId ? readers.get(reader.parentShardId) : undefined;
     if (parent) await parent.done; // a child's records come after all of its parent's
-    let checkpoint: string | undefined;
+    let checkpoint: string | undefined = after;
     let iterator: string | undefined;
+    const inLanes = lanesFor();
+    reader.busy = () => inLanes.busy;
     while (!stopped) {
       if (paused) {
+        await inLanes.idle();
         reader.pausedSeen = true;
         await idle(pollIntervalMs);
         continue;
@@ -210,7 +275,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
               ShardId: reader.shardId,
               ...(checkpoint
                 ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: checkpoint }
-                : { ShardIteratorType: reader.start }),
+                : { ShardIteratorType: 'TRIM_HORIZON' }),
             }),
           )
         ).ShardIterator;
@@ -220,11 +285,12 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
         );
         const inserts = Records.filter((r) => r.eventName === 'INSERT').map(toLambdaRecord);
         for (const r of inserts) if (r.eventID) shardOf.set(r.eventID, reader.shardId);
-        if (inserts.length > 0) await deliverInLanes(inserts);
-        for (const r of inserts) if (r.eventID) shardOf.delete(r.eventID);
+        if (inserts.length > 0) inLanes.add(inserts);
+        // Reads ahead by one read at most, as a mapping keeps its batches in flight.
+        await inLanes.below(Math.min(1000, batchSize * lanes));
         if (Records.length > 0) checkpoint = Records.at(-1)?.dynamodb?.SequenceNumber;
         iterator = NextShardIterator;
-        if (!NextShardIterator) break; // the shard is closed and read to its end
+        if (!NextShardIterator) break; // the shard is closed and read to its end (lanes awaited below)
         if (Records.length === 0) {
           reader.lastIdleRead = readNumber;
           await idle(pollIntervalMs);
@@ -236,6 +302,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
         await idle(1000);
       }
     }
+    await inLanes.idle(); // a child shard's records wait for all of these
     reader.finished = true;
   }
 
@@ -259,10 +326,13 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
         finished: false,
         readsStarted: 0,
         lastIdleRead: 0,
+        busy: () => false,
         done: Promise.resolve(),
       };
       readers.set(shard.ShardId, reader);
-      reader.done = read(reader);
+      // "After the start" is fixed now, as a sequence number, not at the first read.
+      const after = reader.start === 'LATEST' ? await endOf(shard.ShardId) : undefined;
+      reader.done = read(reader, after);
     }
   }
 
@@ -278,7 +348,11 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
         .filter((r) => !r.finished)
         .map((r) => ({ reader: r, target: r.readsStarted }));
       wake();
-      while (targets.some(({ reader, target }) => !reader.finished && reader.lastIdleRead <= target)) {
+      while (
+        targets.some(
+          ({ reader, target }) => !reader.finished && (reader.lastIdleRead <= target || reader.busy()),
+        )
+      ) {
         if (stopped) return;
         await sleep(10);
         if (!paused) wake();
