@@ -109,7 +109,9 @@ async function enrichGroup(
         ...counted.change,
         ...(entry && { outbox: entry }),
       });
+      deps.chatCache?.set({ group, version: stored.version + 1 });
     } catch (error) {
+      deps.chatCache?.forget(groupId);
       if (error instanceof ConcurrentUpdateError && attempt < MAX_SAVE_ATTEMPTS) continue;
       throw error;
     }

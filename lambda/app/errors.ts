@@ -14,6 +14,14 @@ export class ConcurrentUpdateError extends Error {
   }
 }
 
+/** Only the chat's reach changed since it was read (its members and friendships did not). */
+export class ReachChangedError extends ConcurrentUpdateError {
+  constructor(groupId: string) {
+    super(groupId);
+    this.name = 'ReachChangedError';
+  }
+}
+
 /** LINE answered 403/404 for a chat: the OA is not (or no longer) a member. */
 export class NotAMemberError extends Error {
   constructor(

@@ -2,7 +2,9 @@ import { type ReplyPolicy, replyTokenExpired } from '../domain/coupon-policy';
 import type { Group } from '../domain/group';
 import { assertValidMessages } from '../domain/messages';
 import { afterRemoval, type MassLeaveDeps } from './mass-leave';
+import type { ChatCache } from './chat-cache';
 import { syncChatReach } from './members/chat-reach';
+import type { MemberCache } from './members/member-cache';
 import type {
   ChatInfo,
   MemberStore,
@@ -22,6 +24,9 @@ export interface OutboxDeps extends MassLeaveDeps {
   replyPolicy: ReplyPolicy;
   /** Where each chat's reach follows its status, size and name. */
   members: Pick<MemberStore, 'reach' | 'putReach'>;
+  /** What this process knows of chats and their reach (absent: nothing is kept). */
+  chatCache?: ChatCache;
+  memberCache?: Pick<MemberCache, 'setReach' | 'forgetReach'>;
 }
 
 export const OUTBOX_PREFIX = 'outbox#';

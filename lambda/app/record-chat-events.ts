@@ -2,7 +2,8 @@ import { asksForAnswer, decideReply, mayReply, type Offers, type ReplyPolicy } f
 import { requestEnrichment, wantsEnrichment } from '../domain/enrichment';
 import type { ChatEvent } from '../domain/events';
 import type { Group } from '../domain/group';
-import { applyEvent, decide, type LifecyclePolicy } from '../domain/lifecycle';
+import { applyEvent, decide, isRoutineActivity, type LifecyclePolicy } from '../domain/lifecycle';
+import type { ChatCache } from './chat-cache';
 import { dayCounts } from './day-counts';
 import { ConcurrentUpdateError, DuplicateEventsError } from './errors';
 import { burstsFor, type MassLeaveDeps } from './mass-leave';
@@ -37,6 +38,8 @@ export interface RecordChatEventsDeps extends MassLeaveDeps, OutboxDeps {
   telemetry: Telemetry;
   /** Events per transaction; DynamoDB caps a transaction at 100 items. */
   maxEventsPerSave: number;
+  /** Chats as this process last saved them (absent: every chat is read). */
+  chatCache?: ChatCache;
 }
 
 export interface Recorded {
@@ -79,9 +82,13 @@ export async function recordChatEvents(events: ChatEvent[], deps: RecordChatEven
   await Promise.all(
     [...byChat.entries()].map(async ([groupId, chatEvents]) => {
       const sorted = [...chatEvents].sort(byTime);
-      let preloaded: { stored: StoredGroup | undefined } | undefined;
+      const cached = deps.chatCache?.get(groupId);
+      let preloaded: { stored: StoredGroup | undefined } | undefined = cached && { stored: cached };
       const [earliest, latest] = [sorted[0], sorted.at(-1)];
-      if (earliest && latest && sorted.every((e) => isRoutineCandidate(e, offers))) {
+      const routine = earliest && sorted.every((e) => isRoutineCandidate(e, offers));
+      // The cached chat says the full path is due anyway (e.g. inside the ejection window): no touch.
+      const fullPathKnown = cached && earliest && !isRoutineActivity(cached.group, earliest.at, deps.policy);
+      if (earliest && latest && routine && !fullPathKnown) {
         // The rule must hold for the earliest event: one before what the chat has seen, or inside
         // the ejection window, moves more than lastActivityAt and is recorded.
         const touched = await deps.registry.touchActivity(
@@ -90,6 +97,7 @@ export async function recordChatEvents(events: ChatEvent[], deps: RecordChatEven
           deps.policy.ejectionWindowMs,
         );
         if (touched.applied) {
+          deps.chatCache?.forget(groupId); // its version moved
           deps.telemetry.count('activityTouched', sorted.length);
           return;
         }
@@ -155,12 +163,14 @@ async function recordForChat(
         ...(bursts && { bursts }),
         ...(entry && { outbox: entry }),
       });
+      deps.chatCache?.set({ group, version: (stored?.version ?? 0) + 1 });
       if (counted.records.length > 0) deps.telemetry.count('eventsRecorded', counted.records.length);
       // Only after the commit: a redelivery is refused as a duplicate, so no reply is sent twice.
       if (entry) effects.push(runOutboxEntry(entry, deps));
       const joined = counted.records.some((r) => r.eventType === 'join' && r.decision === 'activated');
       return { effects, enrich, joined };
     } catch (error) {
+      deps.chatCache?.forget(groupId);
       if (error instanceof DuplicateEventsError) {
         deps.telemetry.count('eventsDuplicate', error.webhookEventIds.length);
         deps.log.info('events already recorded; skipped', { webhookEventIds: error.webhookEventIds });

@@ -9,6 +9,7 @@ import { DynamoDbInbox } from '../adapters/dynamodb/inbox';
 import { DynamoDbFriendshipStore } from '../adapters/dynamodb/friendship-store';
 import { DynamoDbMemberStore } from '../adapters/dynamodb/member-store';
 import { DynamoDbOutbox } from '../adapters/dynamodb/outbox';
+import { ChatCache } from '../app/chat-cache';
 import { MemberCache } from '../app/members/member-cache';
 import type { PeopleReadDeps } from '../app/members/read-people';
 import { defaultReplyPolicy } from '../domain/coupon-policy';
@@ -69,6 +70,9 @@ export async function createProcessorRuntime(
   // What every save's after-commit work needs (the outbox), for processing and enrichment alike.
   const afterCommit: OutboxDeps = {
     members,
+    // Kept for the container's life, like the members: every save is conditioned on its versions.
+    chatCache: new ChatCache(),
+    memberCache: people.memberCache,
     registry,
     replies: line,
     replyPolicy: { ...defaultReplyPolicy, memberWelcomeCooldownMs: config.memberWelcomeCooldownMs },
@@ -85,6 +89,7 @@ export async function createProcessorRuntime(
     ...afterCommit,
     offers: cachedOffers(() => settings.offers(coupons), config.settingsCacheMs),
     maxEventsPerSave: MAX_EVENTS_PER_SAVE,
+    // Kept for the container's life, like the members: saves are conditioned on its versions.
     inbox: new DynamoDbInbox({
       client,
       tableName: config.tables.inbox,

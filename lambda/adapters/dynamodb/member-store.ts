@@ -10,7 +10,7 @@ import {
   type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { ConcurrentUpdateError } from '../../app/errors';
+import { ConcurrentUpdateError, ReachChangedError } from '../../app/errors';
 import type { MemberKey, MemberStore, StoredMember } from '../../app/ports';
 import type { Member } from '../../domain/members';
 import type { ChatReach } from '../../domain/reach';
@@ -145,7 +145,26 @@ export class DynamoDbMemberStore implements MemberStore {
         });
       }
     }
-    await this.send(() => this.options.client.send(new TransactWriteCommand({ TransactItems: items })));
+    await this.send(async () => {
+      try {
+        await this.options.client.send(new TransactWriteCommand({ TransactItems: items }));
+      } catch (error) {
+        // Refused on the reach alone (another writer moved the chat's counts, size or name): the
+        // caller reads the reach again, not the members and friendships it read with it.
+        const reasons =
+          error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+        const refused = reasons.flatMap((r, i) => (r.Code && r.Code !== 'None' ? [{ i, code: r.Code }] : []));
+        const [only] = refused;
+        if (
+          reach &&
+          refused.length === 1 &&
+          only?.i === updates.length &&
+          only.code === 'ConditionalCheckFailed'
+        )
+          throw new ReachChangedError(reach.reach.groupId);
+        throw error;
+      }
+    });
   }
 
   /** A refused condition (someone changed an item since it was read) is the domain's error. */

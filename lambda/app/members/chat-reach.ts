@@ -1,6 +1,7 @@
 import { type ChatReach, reachOf } from '../../domain/reach';
 import { ConcurrentUpdateError } from '../errors';
 import type { ChatInfo, MemberStore } from '../ports';
+import type { MemberCache } from './member-cache';
 
 /**
  * The chat's status, size and name, as the registry has them, copied onto its reach: only active
@@ -9,7 +10,11 @@ import type { ChatInfo, MemberStore } from '../ports';
  */
 export async function syncChatReach(
   chat: ChatInfo,
-  deps: { members: Pick<MemberStore, 'reach' | 'putReach'> },
+  deps: {
+    members: Pick<MemberStore, 'reach' | 'putReach'>;
+    /** Told the reach as written, so this process's next member write does not read it again. */
+    memberCache?: Pick<MemberCache, 'setReach' | 'forgetReach'>;
+  },
 ): Promise<void> {
   for (let attempt = 1; attempt <= 8; attempt++) {
     const current = await deps.members.reach(chat.groupId);
@@ -26,8 +31,10 @@ export async function syncChatReach(
     else next.reach = share;
     try {
       await deps.members.putReach(next, current?.version);
+      deps.memberCache?.setReach({ reach: next, version: (current?.version ?? 0) + 1 });
       return;
     } catch (error) {
+      deps.memberCache?.forgetReach(chat.groupId);
       if (!(error instanceof ConcurrentUpdateError)) throw error;
     }
   }

@@ -26,8 +26,10 @@ export async function recordFriendships(events: FriendshipEvent[], deps: Friends
 
 /**
  * Applies facts to a user's friendship, then makes every chat the user is present in count them
- * as it says. The second step runs every time, so a process that died between the two is made
- * whole by the retry of the same events.
+ * as it says. The second step runs every time the friendship is found as the facts leave it, so
+ * a process that died between the two is made whole by the retry of the same events. It is
+ * skipped only right after this call itself turned "not known" into "not a friend": no chat
+ * counted the user as a friend before, none does after (most checks of new members end so).
  */
 export async function applyFriendshipFacts(
   userId: string,
@@ -35,8 +37,11 @@ export async function applyFriendshipFacts(
   deps: FriendshipDeps,
 ): Promise<void> {
   let friendship: Friendship;
+  let countsStay = false;
   for (let attempt = 1; ; attempt++) {
-    const [stored] = await deps.friendships.getMany([userId]);
+    const cached = attempt === 1 ? deps.memberCache.friendship(userId) : undefined;
+    const stored =
+      cached === undefined ? (await deps.friendships.getMany([userId]))[0] : (cached ?? undefined);
     const next = facts.reduce(
       (f, fact) => applyFriendshipFact(f, userId, fact),
       stored?.friendship ?? { userId },
@@ -46,13 +51,16 @@ export async function applyFriendshipFacts(
     try {
       const latest = latestFactAt(next) ?? deps.clock.now().toISOString();
       await deps.friendships.put(next, stored?.version, new Date(Date.parse(latest) + deps.recheckMs));
+      deps.memberCache.setFriendship(userId, { friendship: next, version: (stored?.version ?? 0) + 1 });
+      countsStay = stored?.friendship.isFriend === undefined && next.isFriend !== true;
       break;
     } catch (error) {
+      deps.memberCache.forgetFriendship(userId);
       if (!(error instanceof ConcurrentUpdateError) || attempt >= MAX_ATTEMPTS) throw error;
       await backoff(attempt);
     }
   }
-  await countFriendship(userId, friendship.isFriend, deps);
+  if (!countsStay) await countFriendship(userId, friendship.isFriend, deps);
 }
 
 /** Each chat's member and reach counted by the user's friendship as it is now. */
@@ -63,11 +71,16 @@ export async function countFriendship(
 ): Promise<void> {
   for (const groupId of await deps.members.chatsOf(userId)) {
     for (let attempt = 1; ; attempt++) {
-      const [stored] = await deps.members.getMany([{ groupId, userId }]);
+      // First from what this process last wrote (recording, just before); refused if stale.
+      const first = attempt === 1;
+      const stored =
+        (first ? deps.memberCache.get(groupId, userId) : undefined) ??
+        (await deps.members.getMany([{ groupId, userId }]))[0];
       if (!stored) break;
       const counted = countedAs(stored.member.status === 'present', isFriend);
       if (counted.friend === stored.counted.friend && counted.present === stored.counted.present) break;
-      const current = await deps.members.reach(groupId);
+      const current =
+        (first ? deps.memberCache.reach(groupId) : undefined) ?? (await deps.members.reach(groupId));
       const reach: ChatReach = current?.reach ?? { groupId, knownMembers: 0, friends: 0, active: true };
       const friends = reach.friends + Number(counted.friend) - Number(stored.counted.friend);
       const knownMembers = reach.knownMembers + Number(counted.present) - Number(stored.counted.present);
@@ -82,10 +95,12 @@ export async function countFriendship(
           friendships: [{ userId, isFriend }],
         });
         deps.memberCache.set({ member: stored.member, counted, version: stored.version + 1 });
+        deps.memberCache.setReach({ reach: next, version: (current?.version ?? 0) + 1 });
         break;
       } catch (error) {
-        if (!(error instanceof ConcurrentUpdateError) || attempt >= MAX_ATTEMPTS) throw error;
         deps.memberCache.forget(groupId, userId);
+        deps.memberCache.forgetReach(groupId);
+        if (!(error instanceof ConcurrentUpdateError) || attempt >= MAX_ATTEMPTS) throw error;
         await backoff(attempt);
       }
     }

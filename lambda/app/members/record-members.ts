@@ -1,8 +1,17 @@
 import type { ChatEvent } from '../../domain/events';
 import { applyMemberFact, type Member, type MemberFact, memberFacts } from '../../domain/members';
 import { type ChatReach, countedAs, reachOf } from '../../domain/reach';
-import { ConcurrentUpdateError } from '../errors';
-import type { Clock, FriendshipStore, Log, MemberKey, MemberStore, StoredMember, Telemetry } from '../ports';
+import { ConcurrentUpdateError, ReachChangedError } from '../errors';
+import type {
+  Clock,
+  FriendshipStore,
+  Log,
+  MemberKey,
+  MemberStore,
+  StoredFriendship,
+  StoredMember,
+  Telemetry,
+} from '../ports';
 import type { MemberCache } from './member-cache';
 
 export interface MembersDeps {
@@ -93,10 +102,12 @@ async function recordSomeMembers(
   facts: Map<string, MemberFact[]>,
   deps: MembersDeps,
 ): Promise<PeopleToRead> {
+  /** What the last attempt read, when only the reach refused its write (the rest still holds). */
+  let kept: { stored: Map<string, StoredMember>; friendships: StoredFriendship[] } | undefined;
   for (let attempt = 1; ; attempt++) {
-    const stored = new Map<string, StoredMember>();
+    const stored = kept?.stored ?? new Map<string, StoredMember>();
     const missing: MemberKey[] = [];
-    for (const userId of users) {
+    for (const userId of kept ? [] : users) {
       const cached = attempt === 1 ? deps.memberCache.get(groupId, userId) : undefined;
       if (cached) stored.set(userId, cached);
       else missing.push({ groupId, userId });
@@ -124,16 +135,27 @@ async function recordSomeMembers(
       (c.next.displayNameAt === undefined || now.getTime() - Date.parse(c.next.displayNameAt) >= DAY_MS);
     // Joined, left or new: what the member counts for in the chat's reach moves with it.
     const counting = changes.filter((c) => !c.before || c.before.member.status !== c.next.status);
+    let lastFriendships: StoredFriendship[] = [];
     try {
       const friendships =
-        counting.length > 0 ? await deps.friendships.getMany(counting.map((c) => c.next.userId)) : [];
+        kept?.friendships ??
+        (counting.length > 0 ? await deps.friendships.getMany(counting.map((c) => c.next.userId)) : []);
+      kept = undefined;
+      lastFriendships = friendships;
+      // What the friendship check after the batch starts from, without reading it again.
+      for (const c of counting) deps.memberCache.setFriendship(c.next.userId, null);
+      for (const f of friendships) deps.memberCache.setFriendship(f.friendship.userId, f);
       const isFriend = new Map(friendships.map((f) => [f.friendship.userId, f.friendship.isFriend]));
       const counted = changes.map((c) =>
         counting.includes(c)
           ? countedAs(c.next.status === 'present', isFriend.get(c.next.userId))
           : (c.before?.counted ?? NOT_COUNTED),
       );
-      const current = counting.length > 0 ? await deps.members.reach(groupId) : undefined;
+      const current =
+        counting.length > 0
+          ? ((attempt === 1 ? deps.memberCache.reach(groupId) : undefined) ??
+            (await deps.members.reach(groupId)))
+          : undefined;
       let reach: ChatReach | undefined;
       if (counting.length > 0) {
         const next: ChatReach = {
@@ -172,6 +194,7 @@ async function recordSomeMembers(
           version: (c.before?.version ?? 0) + 1,
         }),
       );
+      if (reach) deps.memberCache.setReach({ reach, version: (current?.version ?? 0) + 1 });
       const known = new Set(
         friendships.filter((f) => f.friendship.isFriend !== undefined).map((f) => f.friendship.userId),
       );
@@ -184,6 +207,11 @@ async function recordSomeMembers(
       };
     } catch (error) {
       if (!(error instanceof ConcurrentUpdateError) || attempt >= MAX_ATTEMPTS) throw error;
+      deps.memberCache.forgetReach(groupId);
+      if (error instanceof ReachChangedError) {
+        kept = { stored, friendships: lastFriendships };
+        continue; // no back-off: the reach is read again at once, and only it
+      }
       for (const userId of users) deps.memberCache.forget(groupId, userId);
       await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
     }
