@@ -40,6 +40,7 @@ const REPLY_METRIC = {
   welcome: 'welcomesSent',
   coupon: 'couponRepliesSent',
   memberWelcome: 'memberWelcomesSent',
+  // Entries an earlier version wrote for clock commands (their replies no longer use the outbox).
   attendance: 'attendanceRepliesSent',
 } as const satisfies Record<PendingReply['kind'], MetricName>;
 

@@ -104,7 +104,6 @@ export async function createProcessorRuntime(
         client,
         tables: config.tables,
         retentionDays: config.attendance.retentionDays,
-        eventRetentionDays: config.eventRetentionDays,
       }),
       openShiftMs: config.attendance.openShiftMs,
     },

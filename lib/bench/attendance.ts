@@ -28,7 +28,6 @@ export async function benchAttendance(
     client: bench.documents,
     tables: bench.tables,
     retentionDays: 1830,
-    eventRetentionDays: 90,
   });
   const admin = { store, openShiftMs: 16 * 3_600_000, now: () => new Date() };
   try {

@@ -64,7 +64,7 @@ export async function attendanceCommand(
   if (needsChat && !groupId) throw new UsageError(`${command}: which groupId?\n\n${attendanceUsage}`);
   const { client, tables } = connect(values, env);
   const deps: AttendanceAdminDeps = {
-    store: new DynamoDbAttendanceStore({ client, tables, retentionDays: 0, eventRetentionDays: 0 }),
+    store: new DynamoDbAttendanceStore({ client, tables, retentionDays: 0 }),
     openShiftMs: Number(env.ATTENDANCE_OPEN_SHIFT_HOURS || 16) * 3_600_000,
     now: () => new Date(),
   };

@@ -48,9 +48,7 @@ export async function membersCommand(
   const inbox = new DynamoDbInbox({ client, tableName: tables.inbox, retentionDays: 1 });
   const holders = [
     audiencesHolder({ store: new DynamoDbAudienceStore(client, tables.audiences), members }),
-    attendanceHolder(
-      new DynamoDbAttendanceStore({ client, tables, retentionDays: 0, eventRetentionDays: 0 }),
-    ),
+    attendanceHolder(new DynamoDbAttendanceStore({ client, tables, retentionDays: 0 })),
   ];
   const print = (value: unknown, human: () => string) =>
     out(values.json ? JSON.stringify(value, null, 2) : human());

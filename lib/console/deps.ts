@@ -83,7 +83,7 @@ export function consoleDeps(options: {
       audiences: audienceConsole({ client, tables, line: options.audienceLine, log: options.log }),
     }),
     attendance: {
-      store: new DynamoDbAttendanceStore({ client, tables, retentionDays: 0, eventRetentionDays: 0 }),
+      store: new DynamoDbAttendanceStore({ client, tables, retentionDays: 0 }),
       openShiftMs: Number(process.env.ATTENDANCE_OPEN_SHIFT_HOURS || 16) * 3_600_000,
       now: () => new Date(),
     },

@@ -15,7 +15,6 @@ beforeAll(async () => {
     client: h.documents,
     tables: h.tables,
     retentionDays: 1830,
-    eventRetentionDays: 90,
   });
 });
 afterAll(() => h.close());
@@ -139,6 +138,27 @@ describe('attendance in a team group chat, as a new user would try it', () => {
     await h.post(asRedelivery(events));
     expect(await store.punchesBetween(groupId, '2000', '2100', user)).toHaveLength(1);
     expect(repliesTo(groupId)).toHaveLength(1);
+  });
+
+  it('a process that died between the write and the reply: the redelivery answers, once', async () => {
+    const groupId = newGroupId();
+    await cliJson(['enable', groupId]);
+    const user = newUserId();
+    const [event] = [say(groupId, '出勤', user)];
+    if (event?.type !== 'message') throw new Error('a message event');
+    // What the first process left: the punch, and no reply (it died before sending it).
+    expect(
+      await store.recordPunch(groupId, {
+        userId: user,
+        punch: 'in',
+        at: new Date(event.timestamp).toISOString(),
+        webhookEventId: event.webhookEventId,
+      }),
+    ).toBe(true);
+    await h.post(asRedelivery([event]));
+    await h.post(asRedelivery([event]));
+    expect(await store.punchesBetween(groupId, '2000', '2100', user)).toHaveLength(1);
+    expect(repliesTo(groupId)).toEqual([{ via: 'reply', text: expect.stringContaining('出勤') }]);
   });
 
   it('a month: across midnight with a break, a forgotten 退勤, an approved correction; JSON and CSV agree', async () => {

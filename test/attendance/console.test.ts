@@ -63,7 +63,6 @@ describeBrowser('console: attendance', () => {
       client: h.documents,
       tables: h.tables,
       retentionDays: 1,
-      eventRetentionDays: 1,
     });
     expect(await store.settings(groupId)).toMatchObject({ enabled: true, timeZone: 'Asia/Tokyo' });
     expect(await store.punchesBetween(groupId, '2000', '2100')).toEqual([]);

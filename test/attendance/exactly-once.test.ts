@@ -17,7 +17,6 @@ beforeAll(async () => {
     client: h.documents,
     tables: h.tables,
     retentionDays: 1830,
-    eventRetentionDays: 90,
   });
 });
 afterAll(() => h.close());

@@ -1,4 +1,4 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
@@ -6,7 +6,6 @@ import {
   PutCommand,
   QueryCommand,
   type QueryCommandInput,
-  TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import {
@@ -14,18 +13,14 @@ import {
   type AttendanceStore,
   CorrectionNotPendingError,
 } from '../../app/attendance/ports';
-import type { OutboxEntry } from '../../app/ports';
 import type { Correction, PunchFact } from '../../domain/attendance/shifts';
-import { toOutboxItem } from './group-registry';
 import { ATTENDANCE_BY_USER_INDEX, PENDING_CORRECTIONS_INDEX } from './tables';
 
 export interface DynamoDbAttendanceStoreOptions {
   client: DynamoDBDocumentClient;
-  tables: { attendance: string; groupEvents: string };
+  tables: { attendance: string };
   /** Punches and corrections are deleted this many days after they happened (TTL). */
   retentionDays: number;
-  /** Outbox entries expire with the group events (they are deleted once done anyway). */
-  eventRetentionDays: number;
 }
 
 type Item = Record<string, unknown>;
@@ -55,8 +50,9 @@ const toCorrection = (item: Item): Correction => {
 };
 
 /**
- * The attendance table (see `attendanceTable`). A record and the outbox entry of its reply go in
- * one transaction, so a reply is owed exactly when a record was written.
+ * The attendance table (see `attendanceTable`). Each record is one conditional put keyed by its
+ * webhook event: no transaction and no outbox entry (their replies rely on LINE's once-only reply
+ * tokens instead, see record-attendance.ts), so a clock command costs a few capacity units.
  */
 export class DynamoDbAttendanceStore implements AttendanceStore {
   constructor(private readonly options: DynamoDbAttendanceStoreOptions) {}
@@ -85,71 +81,43 @@ export class DynamoDbAttendanceStore implements AttendanceStore {
     );
   }
 
-  /** The record, and the outbox entry of its reply, in one transaction; false: recorded before. */
-  private async writeOnce(item: Item, outbox: OutboxEntry | undefined): Promise<boolean> {
+  /** The record, once; false: recorded before (nothing is written). */
+  private async writeOnce(item: Item): Promise<boolean> {
     try {
       await this.options.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            { Put: { TableName: this.table, Item: item, ConditionExpression: notRecordedBefore } },
-            ...(outbox
-              ? [
-                  {
-                    Put: {
-                      TableName: this.options.tables.groupEvents,
-                      Item: {
-                        ...toOutboxItem(outbox),
-                        expiresAt: this.expiresAt(outbox.createdAt, this.options.eventRetentionDays),
-                      },
-                    },
-                  },
-                ]
-              : []),
-          ],
-        }),
+        new PutCommand({ TableName: this.table, Item: item, ConditionExpression: notRecordedBefore }),
       );
       return true;
     } catch (error) {
-      const reasons = (error as TransactionCanceledException).CancellationReasons;
-      if (error instanceof TransactionCanceledException && reasons?.[0]?.Code === 'ConditionalCheckFailed')
-        return false;
+      if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
   }
 
-  recordPunch(groupId: string, punch: PunchFact, outbox?: OutboxEntry): Promise<boolean> {
-    return this.writeOnce(
-      {
-        groupId,
-        itemKey: `${PUNCH}${punch.at}#${punch.webhookEventId}`,
-        ...punch,
-        expiresAt: this.expiresAt(punch.at),
-      },
-      outbox,
-    );
+  recordPunch(groupId: string, punch: PunchFact): Promise<boolean> {
+    return this.writeOnce({
+      groupId,
+      itemKey: `${PUNCH}${punch.at}#${punch.webhookEventId}`,
+      ...punch,
+      expiresAt: this.expiresAt(punch.at),
+    });
   }
 
-  recordCorrection(correction: Correction, outbox?: OutboxEntry): Promise<boolean> {
-    return this.writeOnce(
-      {
-        ...correction,
-        itemKey: `${CORRECTION}${correction.date}#${correction.correctionId}`,
-        ...(correction.status === 'pending' && { pending: 'pending' }),
-        expiresAt: this.expiresAt(correction.requestedAt),
-      },
-      outbox,
-    );
+  recordCorrection(correction: Correction): Promise<boolean> {
+    return this.writeOnce({
+      ...correction,
+      itemKey: `${CORRECTION}${correction.date}#${correction.correctionId}`,
+      ...(correction.status === 'pending' && { pending: 'pending' }),
+      expiresAt: this.expiresAt(correction.requestedAt),
+    });
   }
 
-  recordAnswered(groupId: string, webhookEventId: string, at: string, outbox?: OutboxEntry) {
-    return this.writeOnce(
-      {
-        groupId,
-        itemKey: `${ANSWERED}${at}#${webhookEventId}`,
-        expiresAt: Math.floor(Date.parse(at) / 1000) + ANSWERED_SECONDS,
-      },
-      outbox,
-    );
+  recordAnswered(groupId: string, webhookEventId: string, at: string) {
+    return this.writeOnce({
+      groupId,
+      itemKey: `${ANSWERED}${at}#${webhookEventId}`,
+      expiresAt: Math.floor(Date.parse(at) / 1000) + ANSWERED_SECONDS,
+    });
   }
 
   private async queryAll(input: QueryCommandInput): Promise<Item[]> {

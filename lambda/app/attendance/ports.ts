@@ -1,5 +1,4 @@
 import type { Correction, PunchFact } from '../../domain/attendance/shifts';
-import type { OutboxEntry } from '../ports';
 
 /** A chat's attendance switch and clock (off everywhere until an operator turns it on). */
 export interface AttendanceSettings {
@@ -20,19 +19,16 @@ export class CorrectionNotPendingError extends Error {
   }
 }
 
-/**
- * The attendance table. Each record is written once, keyed by its webhook event, in the same
- * transaction as the outbox entry of its reply: a redelivery writes nothing and replies nothing.
- */
+/** The attendance table. Each record is written once, keyed by its webhook event: a redelivery writes nothing. */
 export interface AttendanceStore {
   settings(groupId: string): Promise<AttendanceSettings | undefined>;
   putSettings(settings: AttendanceSettings): Promise<void>;
   /** False when this event was recorded before (nothing is written). */
-  recordPunch(groupId: string, punch: PunchFact, outbox?: OutboxEntry): Promise<boolean>;
+  recordPunch(groupId: string, punch: PunchFact): Promise<boolean>;
   /** False when this event was recorded before (nothing is written). */
-  recordCorrection(correction: Correction, outbox?: OutboxEntry): Promise<boolean>;
+  recordCorrection(correction: Correction): Promise<boolean>;
   /** A command answered without a record (no sender, a malformed correction): kept a day, to answer once. */
-  recordAnswered(groupId: string, webhookEventId: string, at: string, outbox?: OutboxEntry): Promise<boolean>;
+  recordAnswered(groupId: string, webhookEventId: string, at: string): Promise<boolean>;
   /** The chat's punches from `from` to `to` (event time, both included), of one member if given. */
   punchesBetween(groupId: string, from: string, to: string, userId?: string): Promise<PunchFact[]>;
   /** The chat's corrections for days `from` to `to` (`YYYY-MM-DD`, both included). */

@@ -7,11 +7,12 @@ import {
 } from '../../domain/attendance/replies';
 import { foldShifts, type PunchFact } from '../../domain/attendance/shifts';
 import { attendanceDay, dateOfMonthDay, wallClock } from '../../domain/attendance/time';
+import { type ReplyPolicy, replyTokenExpired } from '../../domain/coupon-policy';
 import type { ChatEvent } from '../../domain/events';
-import type { Message } from '../../domain/messages';
+import { assertValidMessages, type Message } from '../../domain/messages';
+import { LineApiError } from '../errors';
 import { chatTypeOf, type PeopleReadDeps } from '../members/read-people';
-import { outboxEntry, type OutboxDeps, runOutboxEntry, runPendingOutbox } from '../outbox';
-import type { OffersSource, OutboxEntry } from '../ports';
+import type { Clock, Log, OffersSource, ReplySender, Telemetry } from '../ports';
 import type { AttendanceSettings, AttendanceStore } from './ports';
 
 /** What processing needs for attendance (the outbox, the templates and the members come with it). */
@@ -21,10 +22,15 @@ export interface Attendance {
   openShiftMs: number;
 }
 
-export interface RecordAttendanceDeps extends OutboxDeps {
+export interface RecordAttendanceDeps {
   attendance: Attendance;
   offers: OffersSource;
   people: PeopleReadDeps;
+  replies: ReplySender;
+  replyPolicy: ReplyPolicy;
+  clock: Clock;
+  log: Log;
+  telemetry: Telemetry;
 }
 
 type CommandEvent = ChatEvent & { type: 'message'; text: string };
@@ -33,9 +39,14 @@ const mayBeCommand = (event: ChatEvent): event is CommandEvent =>
   event.type === 'message' && event.mode === 'active' && typeof event.text === 'string';
 
 /**
- * Clock commands in chats where attendance is on: each recorded once (keyed by its webhook event)
- * with the outbox entry of its free reply, in time order per chat. Chats run in parallel. What
- * settles once the replies went out is returned, never rejecting (like the registry's effects).
+ * Clock commands in chats where attendance is on: each recorded once (keyed by its webhook event),
+ * in time order per chat, then answered with a free reply. Chats run in parallel. What settles
+ * once the replies went out is returned, never rejecting (like the registry's effects).
+ *
+ * No outbox: a redelivered command (the stream's retry after a crash, LINE's redelivery) is
+ * answered again with the same reply token, and LINE takes a reply token once. So the chat sees
+ * one answer, even when the first process died between its write and its reply, at a third of
+ * the capacity units a transaction with an outbox entry, its claim and its deletion cost.
  */
 export async function recordAttendance(
   events: ChatEvent[],
@@ -74,33 +85,12 @@ async function recordCommand(
 ): Promise<{ effects: Promise<void> }> {
   const { groupId, userId, webhookEventId, at } = event;
   const store = deps.attendance.store;
-  const entryFor = (message: Message): OutboxEntry | undefined =>
-    event.replyToken
-      ? outboxEntry(
-          groupId,
-          // Its own key: the registry may keep an entry for the same event (it never overwrites).
-          `attendance#${at}#${webhookEventId}`,
-          {
-            replies: [
-              {
-                kind: 'attendance',
-                replyToken: event.replyToken,
-                messages: [message],
-                eventKey: `${at}#${webhookEventId}`,
-                eventAt: at,
-              },
-            ],
-          },
-          deps.clock.now(),
-        )
-      : undefined;
-
-  let entry: OutboxEntry | undefined;
+  let message: Message;
   let written: boolean;
   if (!userId) {
     // LINE for PC, or a user who did not consent: nobody to credit, so nothing is recorded.
-    entry = entryFor(uncreditedReply());
-    written = await store.recordAnswered(groupId, webhookEventId, at, entry);
+    message = uncreditedReply();
+    written = await store.recordAnswered(groupId, webhookEventId, at);
   } else if (command.type === 'punch') {
     const displayName = await displayNameOf(groupId, userId, deps.people);
     const punch: PunchFact = {
@@ -110,8 +100,8 @@ async function recordCommand(
       webhookEventId,
       ...(displayName && { displayName }),
     };
-    entry = entryFor(await punchAnswer(groupId, punch, settings, deps));
-    written = await store.recordPunch(groupId, punch, entry);
+    message = await punchAnswer(groupId, punch, settings, deps);
+    written = await store.recordPunch(groupId, punch);
   } else if (command.type === 'correction') {
     const displayName = await displayNameOf(groupId, userId, deps.people);
     const today = attendanceDay(at, settings.timeZone, settings.dayStarts);
@@ -127,19 +117,52 @@ async function recordCommand(
       requestedAt: at,
       status: 'pending' as const,
     };
-    entry = entryFor(correctionReply(displayName, correction));
-    written = await store.recordCorrection(correction, entry);
+    message = correctionReply(displayName, correction);
+    written = await store.recordCorrection(correction);
   } else {
-    entry = entryFor(correctionFormReply(await displayNameOf(groupId, userId, deps.people)));
-    written = await store.recordAnswered(groupId, webhookEventId, at, entry);
+    message = correctionFormReply(await displayNameOf(groupId, userId, deps.people));
+    written = await store.recordAnswered(groupId, webhookEventId, at);
   }
   if (!written) {
     deps.telemetry.count('eventsDuplicate');
-    deps.log.info('attendance command already recorded; skipped', { groupId, webhookEventId });
-    // Recorded before: a process that died after that commit may have left its reply owed.
-    return { effects: runPendingOutbox(groupId, deps) };
+    deps.log.info('attendance command already recorded; answered again only if it never was', {
+      groupId,
+      webhookEventId,
+    });
   }
-  return { effects: entry ? runOutboxEntry(entry, deps) : Promise.resolve() };
+  // Only after the write: a chat is never told of a record that is not there.
+  return { effects: answer(event, message, written, deps) };
+}
+
+/**
+ * The free reply. After a redelivery (`firstTime` false) LINE refusing the token is the expected
+ * outcome (it was used by the first answer) and is not a failure. Never rejects.
+ */
+async function answer(
+  event: CommandEvent,
+  message: Message,
+  firstTime: boolean,
+  deps: RecordAttendanceDeps,
+): Promise<void> {
+  const { groupId, replyToken } = event;
+  if (!replyToken) return;
+  if (replyTokenExpired(event, deps.clock.now(), deps.replyPolicy)) {
+    if (firstTime) {
+      deps.telemetry.count('repliesExpired');
+      deps.log.info('attendance reply not sent: its token expired', { groupId });
+    }
+    return;
+  }
+  try {
+    assertValidMessages([message], 'attendance reply');
+    await deps.replies.reply(replyToken, [message]);
+    deps.telemetry.count('attendanceRepliesSent');
+    deps.log.info(firstTime ? 'attendance reply sent' : 'attendance reply sent on a redelivery', { groupId });
+  } catch (error) {
+    if (!firstTime && error instanceof LineApiError && error.status === 400) return;
+    deps.telemetry.count('repliesFailed');
+    deps.log.error('attendance reply failed', { groupId, error: (error as Error).message });
+  }
 }
 
 /** The reply to a punch: what it did among the member's punches known now (in time order). */
