@@ -66,9 +66,9 @@ interface ShardReader {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const sequence = (r: DynamoDBRecord | StreamRecord) => BigInt(r.dynamodb?.SequenceNumber ?? '0');
-/** Lambda spreads a shard's records over its lanes by a hash of the partition key. */
-function laneOf(record: DynamoDBRecord, lanes: number): number {
-  const key = JSON.stringify(record.dynamodb?.Keys ?? {});
+/** Lambda spreads a shard's records over its lanes by a hash of the partition key (not the sort key). */
+function laneOf(record: DynamoDBRecord, partitionKey: string, lanes: number): number {
+  const key = JSON.stringify(record.dynamodb?.Keys?.[partitionKey] ?? {});
   let hash = 0;
   for (let i = 0; i < key.length; i++) hash = (hash * 31 + key.charCodeAt(i)) | 0;
   return Math.abs(hash) % lanes;
@@ -85,6 +85,8 @@ function laneOf(record: DynamoDBRecord, lanes: number): number {
 export async function startStreamPoller(options: StreamPollerOptions): Promise<StreamPoller> {
   const batchSize = options.batchSize ?? 100;
   const lanes = options.parallelizationFactor ?? 10;
+  /** Records per read: one batch for each lane. */
+  const limit = Math.min(1000, batchSize * lanes);
   const pollIntervalMs = options.pollIntervalMs ?? 100;
   const maxRetryAttempts = options.maxRetryAttempts ?? 100;
   const retryBaseMs = options.retryBaseMs ?? 100;
@@ -95,6 +97,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
   const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: options.tableName }));
   const streamArn = Table?.LatestStreamArn;
   if (!streamArn) throw new Error(`table ${options.tableName} has no stream`);
+  const partitionKey = Table?.KeySchema?.find((k) => k.KeyType === 'HASH')?.AttributeName ?? '';
 
   const readers = new Map<string, ShardReader>();
   let stopped = false;
@@ -211,7 +214,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
     };
     return {
       add(records: DynamoDBRecord[]) {
-        for (const r of records) queues[laneOf(r, lanes)]?.push(r);
+        for (const r of records) queues[laneOf(r, partitionKey, lanes)]?.push(r);
         queued += records.length;
         queues.forEach((queue, lane) => {
           if (queue.length > 0 && !running[lane]) running[lane] = run(lane);
@@ -281,18 +284,21 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
         ).ShardIterator;
         const readNumber = ++reader.readsStarted;
         const { Records = [], NextShardIterator } = await streams.send(
-          new GetRecordsCommand({ ShardIterator: iterator, Limit: Math.min(1000, batchSize * lanes) }),
+          new GetRecordsCommand({ ShardIterator: iterator, Limit: limit }),
         );
         const inserts = Records.filter((r) => r.eventName === 'INSERT').map(toLambdaRecord);
         for (const r of inserts) if (r.eventID) shardOf.set(r.eventID, reader.shardId);
         if (inserts.length > 0) inLanes.add(inserts);
         // Reads ahead by one read at most, as a mapping keeps its batches in flight.
-        await inLanes.below(Math.min(1000, batchSize * lanes));
+        await inLanes.below(limit);
         if (Records.length > 0) checkpoint = Records.at(-1)?.dynamodb?.SequenceNumber;
         iterator = NextShardIterator;
         if (!NextShardIterator) break; // the shard is closed and read to its end (lanes awaited below)
         if (Records.length === 0) {
           reader.lastIdleRead = readNumber;
+          await idle(pollIntervalMs);
+        } else if (Records.length < limit) {
+          // Caught up: the next read waits the poll interval, as Lambda's poller does.
           await idle(pollIntervalMs);
         }
       } catch (error) {
