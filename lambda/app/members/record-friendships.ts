@@ -7,6 +7,7 @@ import {
 } from '../../domain/friendships';
 import { type ChatReach, countedAs, reachOf } from '../../domain/reach';
 import { ConcurrentUpdateError } from '../errors';
+import type { StoredFriendship, StoredMember } from '../ports';
 import type { MembersDeps } from './record-members';
 
 export interface FriendshipDeps extends MembersDeps {
@@ -38,16 +39,22 @@ export async function applyFriendshipFacts(
 ): Promise<void> {
   let friendship: Friendship;
   let countsStay = false;
+  const read = async () => (await deps.friendships.getMany([userId]))[0];
+  const apply = (stored: StoredFriendship | undefined) =>
+    facts.reduce((f, fact) => applyFriendshipFact(f, userId, fact), stored?.friendship ?? { userId });
+  const unchanged = (stored: StoredFriendship | undefined, next: Friendship) =>
+    stored !== undefined && JSON.stringify(stored.friendship) === JSON.stringify(next);
   for (let attempt = 1; ; attempt++) {
     const cached = attempt === 1 ? deps.memberCache.friendship(userId) : undefined;
-    const stored =
-      cached === undefined ? (await deps.friendships.getMany([userId]))[0] : (cached ?? undefined);
-    const next = facts.reduce(
-      (f, fact) => applyFriendshipFact(f, userId, fact),
-      stored?.friendship ?? { userId },
-    );
+    let stored = cached === undefined ? await read() : (cached ?? undefined);
+    let next = apply(stored);
+    // The cache may lead to a write (conditioned on its version), never to skipping one.
+    if (cached !== undefined && unchanged(stored, next)) {
+      stored = await read();
+      next = apply(stored);
+    }
     friendship = next;
-    if (stored && JSON.stringify(stored.friendship) === JSON.stringify(next)) break;
+    if (unchanged(stored, next)) break;
     try {
       const latest = latestFactAt(next) ?? deps.clock.now().toISOString();
       await deps.friendships.put(next, stored?.version, new Date(Date.parse(latest) + deps.recheckMs));
@@ -60,7 +67,13 @@ export async function applyFriendshipFacts(
       await backoff(attempt);
     }
   }
-  if (!countsStay) await countFriendship(userId, friendship.isFriend, deps);
+  if (countsStay) return;
+  try {
+    await countFriendship(userId, friendship.isFriend, deps);
+  } catch (error) {
+    deps.memberCache.forgetFriendship(userId); // the retry starts from the table
+    throw error;
+  }
 }
 
 /** Each chat's member and reach counted by the user's friendship as it is now. */
@@ -71,14 +84,18 @@ export async function countFriendship(
 ): Promise<void> {
   for (const groupId of await deps.members.chatsOf(userId)) {
     for (let attempt = 1; ; attempt++) {
-      // First from what this process last wrote (recording, just before); refused if stale.
       const first = attempt === 1;
+      const countsAlready = (m: StoredMember) => {
+        const c = countedAs(m.member.status === 'present', isFriend);
+        return c.friend === m.counted.friend && c.present === m.counted.present;
+      };
+      // What this process last wrote (recording, just before) may lead to a write, refused if
+      // stale; never to skipping one: "counted already" is read from the table.
+      const cached = first ? deps.memberCache.get(groupId, userId) : undefined;
       const stored =
-        (first ? deps.memberCache.get(groupId, userId) : undefined) ??
-        (await deps.members.getMany([{ groupId, userId }]))[0];
-      if (!stored) break;
+        cached && !countsAlready(cached) ? cached : (await deps.members.getMany([{ groupId, userId }]))[0];
+      if (!stored || countsAlready(stored)) break;
       const counted = countedAs(stored.member.status === 'present', isFriend);
-      if (counted.friend === stored.counted.friend && counted.present === stored.counted.present) break;
       const current =
         (first ? deps.memberCache.reach(groupId) : undefined) ?? (await deps.members.reach(groupId));
       const reach: ChatReach = current?.reach ?? { groupId, knownMembers: 0, friends: 0, active: true };
