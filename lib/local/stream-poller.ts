@@ -183,8 +183,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
 
   /**
    * A shard's lanes: each delivers its own queue in order, in batches, on its own, as Lambda's
-   * concurrent batches do (a slow lane never holds the others back). Resolves once every record
-   * queued so far has been answered.
+   * concurrent batches do (a slow lane never holds the others back).
    */
   function lanesFor() {
     const queues: DynamoDBRecord[][] = Array.from({ length: lanes }, () => []);
@@ -229,6 +228,20 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
     };
   }
 
+  /** An iterator just after `checkpoint`, or at the shard's oldest record without one. */
+  const iteratorAfter = async (shardId: string, checkpoint: string | undefined) =>
+    (
+      await streams.send(
+        new GetShardIteratorCommand({
+          StreamArn: streamArn,
+          ShardId: shardId,
+          ...(checkpoint
+            ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: checkpoint }
+            : { ShardIteratorType: 'TRIM_HORIZON' }),
+        }),
+      )
+    ).ShardIterator;
+
   /**
    * The sequence number of a shard's last record now (undefined when it has none), read to its
    * end: DynamoDB Local answers a LATEST iterator on a fresh shard with TrimmedDataAccessException,
@@ -236,15 +249,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
    */
   async function endOf(shardId: string): Promise<string | undefined> {
     let last: string | undefined;
-    let iterator = (
-      await streams.send(
-        new GetShardIteratorCommand({
-          StreamArn: streamArn,
-          ShardId: shardId,
-          ShardIteratorType: 'TRIM_HORIZON',
-        }),
-      )
-    ).ShardIterator;
+    let iterator = await iteratorAfter(shardId, undefined);
     while (iterator) {
       const { Records = [], NextShardIterator } = await streams.send(
         new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }),
@@ -271,17 +276,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
         continue;
       }
       try {
-        iterator ??= (
-          await streams.send(
-            new GetShardIteratorCommand({
-              StreamArn: streamArn,
-              ShardId: reader.shardId,
-              ...(checkpoint
-                ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: checkpoint }
-                : { ShardIteratorType: 'TRIM_HORIZON' }),
-            }),
-          )
-        ).ShardIterator;
+        iterator ??= await iteratorAfter(reader.shardId, checkpoint);
         const readNumber = ++reader.readsStarted;
         const { Records = [], NextShardIterator } = await streams.send(
           new GetRecordsCommand({ ShardIterator: iterator, Limit: limit }),

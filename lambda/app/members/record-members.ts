@@ -135,13 +135,12 @@ async function recordSomeMembers(
       (c.next.displayNameAt === undefined || now.getTime() - Date.parse(c.next.displayNameAt) >= DAY_MS);
     // Joined, left or new: what the member counts for in the chat's reach moves with it.
     const counting = changes.filter((c) => !c.before || c.before.member.status !== c.next.status);
-    let lastFriendships: StoredFriendship[] = [];
+    let friendships: StoredFriendship[] = [];
     try {
-      const friendships =
+      friendships =
         kept?.friendships ??
         (counting.length > 0 ? await deps.friendships.getMany(counting.map((c) => c.next.userId)) : []);
       kept = undefined;
-      lastFriendships = friendships;
       // What the friendship check after the batch starts from, without reading it again.
       for (const c of counting) deps.memberCache.setFriendship(c.next.userId, null);
       for (const f of friendships) deps.memberCache.setFriendship(f.friendship.userId, f);
@@ -209,7 +208,7 @@ async function recordSomeMembers(
       if (!(error instanceof ConcurrentUpdateError) || attempt >= MAX_ATTEMPTS) throw error;
       deps.memberCache.forgetReach(groupId);
       if (error instanceof ReachChangedError) {
-        kept = { stored, friendships: lastFriendships };
+        kept = { stored, friendships };
         continue; // no back-off: the reach is read again at once, and only it
       }
       for (const userId of users) deps.memberCache.forget(groupId, userId);
